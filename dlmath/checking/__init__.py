@@ -1,0 +1,143 @@
+"""The learner's checks: fast public cases with specific feedback.
+
+In a notebook::
+
+    dlmath.check("sigmoid")            # one function
+    dlmath.check("03_activations")     # a whole chapter
+
+In a terminal: ``python -m dlmath check 03_activations``.
+
+No TensorFlow is imported: the expected values were computed from TensorFlow
+once, by ``python -m grading fixtures``, and ship with the package.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlmath.checking.calling import TimeLimitExceeded, run_case, time_limit
+from dlmath.checking.cases import FunctionSpec, resolve
+from dlmath.checking.compare import CaseResult, judge
+
+__all__ = ["check", "run", "assert_implemented", "skip_if_missing", "dependency_notes", "FunctionReport"]
+
+_loaded_mtimes: dict[str, float] = {}
+
+
+@dataclass(frozen=True)
+class FunctionReport:
+    spec: FunctionSpec
+    results: tuple[CaseResult, ...] = ()
+    import_error: str = ""
+
+    @property
+    def n_passed(self) -> int:
+        return sum(r.passed for r in self.results)
+
+    @property
+    def passed(self) -> bool:
+        return not self.import_error and bool(self.results) and self.n_passed == len(self.results)
+
+    @property
+    def implemented(self) -> bool:
+        return not self.import_error and not any(r.problem.startswith("not implemented") for r in self.results)
+
+    def text(self) -> str:
+        head = f"{self.spec.qualname}"
+        if self.import_error:
+            return f"✗ {head}: {self.import_error}"
+        if not self.implemented:
+            return f"· {head}: not implemented yet — see {self.spec.section}"
+        if self.passed:
+            return f"✓ {head}: all {len(self.results)} checks passed"
+        lines = [f"✗ {head}: {self.n_passed}/{len(self.results)} checks passed"]
+        failure = next(r for r in self.results if not r.passed)
+        lines.append(f"    first failure — {failure.case.name}: {failure.problem}")
+        if failure.hint:
+            lines.append(f"    hint: {failure.hint}")
+        return "\n".join(lines)
+
+
+def _module(spec: FunctionSpec):
+    """Import the learner's module, re-importing it if its file changed since we last loaded it."""
+    name = f"dlmath.{spec.module}"
+    module = importlib.import_module(name)
+    path = Path(module.__file__)
+    mtime = path.stat().st_mtime
+    if _loaded_mtimes.setdefault(name, mtime) != mtime:
+        module = importlib.reload(module)
+        _loaded_mtimes[name] = mtime
+    return module
+
+
+def _report(spec: FunctionSpec, seconds: float) -> FunctionReport:
+    try:
+        function = getattr(_module(spec), spec.name)
+    except Exception as error:  # a syntax error in the learner's file, a missing function...
+        where = f" (line {error.lineno})" if isinstance(error, SyntaxError) else ""
+        return FunctionReport(spec, import_error=f"dlmath/{spec.module}.py could not be used: "
+                                                 f"{type(error).__name__}: {error}{where}")
+    results = tuple(judge(case, run_case(function, case, seconds), spec.hints) for case in spec.cases)
+    return FunctionReport(spec, results)
+
+
+def run(*names: str, seconds: float = 5.0) -> list[FunctionReport]:
+    """Run the public checks for ``names`` (functions or chapter ids) and return the reports."""
+    return [_report(spec, seconds) for spec in resolve(names)]
+
+
+def dependency_notes(reports: list[FunctionReport]) -> list[str]:
+    failing = {r.spec.name for r in reports if not r.passed}
+    notes = []
+    for report in reports:
+        for used in report.spec.hints.get("uses", []):
+            if report.spec.name in failing and used in failing and report.implemented:
+                notes.append(f"note: {report.spec.name} may call your {used}, which fails its own checks — fix {used} first.")
+    return notes
+
+
+def check(*names: str, seconds: float = 5.0) -> None:
+    """Print a pass/fail line per function, with the first failing input and a hint."""
+    try:
+        reports = run(*names, seconds=seconds)
+    except ValueError as error:
+        print(error)
+        return
+    for line in [r.text() for r in reports] + dependency_notes(reports):
+        print(line)
+    if len(reports) > 1:
+        done = sum(r.passed for r in reports)
+        print(f"— {done}/{len(reports)} functions pass all their checks")
+
+
+def assert_implemented(name: str) -> None:
+    """Raise NotImplementedError if ``name`` is still a stub (used by the visible part of graded cells).
+
+    Anything else the function does — a wrong value, an exception, a warning — is
+    left for the hidden tests to judge, so partial credit stays possible.
+    """
+    (spec,) = resolve([name])
+    function = getattr(_module(spec), spec.name)
+    outcome = run_case(function, spec.cases[0], seconds=10.0)
+    if outcome.status == "not_implemented":
+        raise NotImplementedError(f"{spec.qualname} is not implemented yet — see {spec.section}")
+
+
+@contextlib.contextmanager
+def skip_if_missing(seconds: float = 20.0):
+    """Run a cell's body; if it reaches an unimplemented stub, say which one and skip the rest.
+
+    Also stops a body that runs longer than ``seconds`` (an endless loop in a
+    learner's function), so a notebook always runs top to bottom.
+    """
+    try:
+        with time_limit(seconds):
+            yield
+    except NotImplementedError as error:
+        print(f"⏭  Skipped: {error or 'a function this cell uses is not implemented yet'}.")
+        print("   Implement it, then re-run this cell to see the result.")
+    except TimeLimitExceeded:
+        print(f"⏭  Stopped after {seconds:g} s: a function this cell uses may loop forever.", file=sys.stdout)

@@ -1,0 +1,67 @@
+"""Run a learner's function on one case inside this process, safely.
+
+Captures NumPy warnings and anything written to stderr (a notebook cell that
+writes to stderr loses its points under nbgrader), stops a call that runs too
+long (SIGALRM, where available), and hands the function copies of its inputs
+so an in-place edit is detected instead of corrupting the case.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import signal
+import threading
+import warnings
+
+import numpy as np
+
+from dlmath.checking.cases import Case
+from dlmath.checking.compare import Outcome
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised inside a call that ran past its time limit (a BaseException, so `except Exception` can't swallow it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Interrupt the body after ``seconds`` (main thread on Unix only; elsewhere no limit)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable or not seconds:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise TimeLimitExceeded(f"{seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _copy(value):
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def run_case(function, case: Case, seconds: float = 5.0) -> Outcome:
+    """Call ``function(*case.args, **case.kwargs)`` and describe what happened."""
+    args = tuple(_copy(a) for a in case.args)
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("always")
+        try:
+            with time_limit(seconds):
+                value = function(*args, **dict(case.kwargs))
+        except NotImplementedError as error:
+            return Outcome("not_implemented", error=str(error))
+        except TimeLimitExceeded as error:
+            return Outcome("timeout", error=str(error))
+        except Exception as error:
+            return Outcome("raised", error=f"{type(error).__name__}: {error}")
+    if any(isinstance(a, np.ndarray) and not np.array_equal(a, b, equal_nan=True) for a, b in zip(args, case.args)):
+        return Outcome("mutated")
+    found = tuple(f"{w.category.__name__}: {w.message}" for w in caught)
+    return Outcome("ok", value=value, warnings=found)

@@ -1,0 +1,146 @@
+"""Check cases: one input to one function, with the reference result.
+
+Cases come in chapter files, ``public/<chapter>.json`` here for the learner's
+checks and, with other inputs, hidden fixtures in the grader's installation.
+Both are written by ``python -m grading fixtures`` from TensorFlow/Keras (or
+scikit-learn) results, never from dlmath's own output.
+
+File layout::
+
+    {"chapter": "03_activations", "reference": "...",
+     "functions": {"sigmoid": {"module": "activations", "section": "03_activations §2.2",
+                               "points": 1, "hints": {...}, "cases": [case, ...]}}}
+
+A case holds ``name``, ``args`` (list), ``kwargs`` (dict), either ``expected``
+or ``raises`` (an exception name), ``rtol``/``atol``, and ``mistakes``: outputs
+that typical wrong implementations produce on these inputs, each with a hint.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from dlmath.checking import arrays
+
+PUBLIC_DIR = Path(__file__).with_name("public")
+
+
+@dataclass(frozen=True)
+class Mistake:
+    hint: str
+    output: np.ndarray
+
+
+@dataclass(frozen=True)
+class Case:
+    function: str
+    name: str
+    args: tuple
+    kwargs: dict
+    expected: np.ndarray | None = None
+    raises: str | None = None
+    rtol: float = 1e-7
+    atol: float = 0.0
+    mistakes: tuple[Mistake, ...] = ()
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    module: str
+    chapter: str
+    section: str
+    points: float
+    hints: dict = field(default_factory=dict)
+    cases: tuple[Case, ...] = ()
+
+    @property
+    def qualname(self) -> str:
+        return f"dlmath.{self.module}.{self.name}"
+
+
+def _decode_value(value):
+    return arrays.decode(value) if arrays.is_encoded(value) else value
+
+
+def _case_from_json(function: str, raw: dict) -> Case:
+    return Case(
+        function=function,
+        name=raw["name"],
+        args=tuple(_decode_value(a) for a in raw["args"]),
+        kwargs={k: _decode_value(v) for k, v in raw.get("kwargs", {}).items()},
+        expected=_decode_value(raw["expected"]) if raw.get("expected") is not None else None,
+        raises=raw.get("raises"),
+        rtol=raw.get("rtol", 1e-7),
+        atol=raw.get("atol", 0.0),
+        mistakes=tuple(Mistake(m["hint"], arrays.decode(m["output"])) for m in raw.get("mistakes", [])),
+    )
+
+
+def load_chapter_file(path: Path) -> dict[str, FunctionSpec]:
+    """Read one chapter file into ``{function name: FunctionSpec}`` (file order kept)."""
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {
+        name: FunctionSpec(
+            name=name,
+            module=spec["module"],
+            chapter=raw["chapter"],
+            section=spec["section"],
+            points=spec.get("points", 1),
+            hints=spec.get("hints", {}),
+            cases=tuple(_case_from_json(name, c) for c in spec["cases"]),
+        )
+        for name, spec in raw["functions"].items()
+    }
+
+
+@cache
+def public_specs() -> dict[str, dict[str, FunctionSpec]]:
+    """Every public chapter file shipped with this copy of dlmath: ``{chapter: {fn: spec}}``."""
+    return {path.stem: load_chapter_file(path) for path in sorted(PUBLIC_DIR.glob("*.json"))}
+
+
+def resolve(names) -> list[FunctionSpec]:
+    """Turn check targets into specs.
+
+    A target is a chapter id (``"03_activations"``), a function name
+    (``"sigmoid"``) or a qualified name (``"activations.sigmoid"``). No target
+    means every chapter this copy has cases for.
+
+    Raises:
+        ValueError: for a target with no public cases, listing what exists.
+    """
+    chapters = public_specs()
+    if not names:
+        return [spec for specs in chapters.values() for spec in specs.values()]
+    by_name = {}
+    for specs in chapters.values():
+        for spec in specs.values():
+            by_name[spec.name] = by_name[f"{spec.module}.{spec.name}"] = by_name[spec.qualname] = spec
+    resolved = []
+    for name in names:
+        if name in chapters:
+            resolved.extend(chapters[name].values())
+        elif name in by_name:
+            resolved.append(by_name[name])
+        else:
+            known = ", ".join(list(chapters) + sorted({s.name for s in by_name.values()}))
+            raise ValueError(f"no checks named {name!r}; this copy of dlmath has checks for: {known}")
+    return resolved
+
+
+def as_json_case(case_dict: dict) -> dict:
+    """Encode the ndarray values of a case dict for writing (used by the fixture generator)."""
+    def enc(v):
+        return arrays.encode(v) if isinstance(v, np.ndarray) else v
+    out = dict(case_dict)
+    out["args"] = [enc(a) for a in case_dict["args"]]
+    out["kwargs"] = {k: enc(v) for k, v in case_dict.get("kwargs", {}).items()}
+    if case_dict.get("expected") is not None:
+        out["expected"] = enc(case_dict["expected"])
+    out["mistakes"] = [{"hint": m["hint"], "output": enc(m["output"])} for m in case_dict.get("mistakes", [])]
+    return out

@@ -1,0 +1,35 @@
+"""Course tooling: ``python -m grading <command>``.
+
+The pipeline, one module per step:
+fixtures → release → (students work, submit) → autograde → feedback/export.
+``demo`` runs it on a simulated class; ``workspace`` builds the self-learner's copy.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grading", description="dlmath course tooling")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    fixtures = commands.add_parser("fixtures", help="generate reference results from TensorFlow")
+    fixtures.add_argument("chapters", nargs="*")
+    fixtures.add_argument("--check", action="store_true", help="compare with the stored files instead of writing")
+
+    args = parser.parse_args(argv)
+    if args.command == "fixtures":
+        from grading.fixtures import generate
+
+        problems = generate(args.chapters, check=args.check)
+        for problem in problems:
+            print(f"drift: {problem}")
+        if args.check:
+            print("fixtures match TensorFlow" if not problems else f"{len(problems)} fixture(s) drifted")
+        return 1 if problems else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

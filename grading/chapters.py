@@ -1,0 +1,85 @@
+"""The course's chapters: ids, titles and the dlmath functions each one grades.
+
+Chapter ids are stable: they are nbgrader assignment ids and appear in grades.
+A function belongs to the chapter that grades it; the student edition of a
+chapter stubs its own functions and every later chapter's, and keeps earlier
+chapters' functions as reference code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = REPO / "dlmath"
+NOTEBOOK_DIR = REPO / "notebooks"
+FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
+PUBLIC_CASE_DIR = PACKAGE_DIR / "checking" / "public"
+
+
+@dataclass(frozen=True)
+class Graded:
+    module: str
+    name: str
+    points: float
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    title: str
+    graded: tuple[Graded, ...] = ()
+
+    @property
+    def modules(self) -> list[str]:
+        """dlmath modules holding this chapter's graded functions (learner files, never overwritten)."""
+        return sorted({g.module for g in self.graded})
+
+    @property
+    def notebook(self) -> Path:
+        return NOTEBOOK_DIR / f"{self.id}.ipynb"
+
+    @property
+    def hidden_fixture(self) -> Path:
+        return FIXTURE_DIR / f"{self.id}.json"
+
+    @property
+    def public_cases(self) -> Path:
+        return PUBLIC_CASE_DIR / f"{self.id}.json"
+
+    def function(self, name: str) -> Graded:
+        for graded in self.graded:
+            if graded.name == name:
+                return graded
+        raise KeyError(f"{self.id} grades no function named {name!r}")
+
+
+def _activations() -> Chapter:
+    points = {"softmax": 2, "softmax_backward": 2, "log_softmax": 2}
+    names = ["sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
+             "leaky_relu", "leaky_relu_backward", "softmax", "softmax_backward", "log_softmax"]
+    return Chapter("03_activations", "Activation functions",
+                   tuple(Graded("activations", n, points.get(n, 1)) for n in names))
+
+
+CHAPTERS: dict[str, Chapter] = {c.id: c for c in [_activations()]}
+
+
+def get(chapter_id: str) -> Chapter:
+    try:
+        return CHAPTERS[chapter_id]
+    except KeyError:
+        raise SystemExit(f"unknown chapter {chapter_id!r}; chapters: {', '.join(CHAPTERS)}") from None
+
+
+def owner_of(module: str, function: str) -> Chapter | None:
+    """The chapter that grades ``dlmath.<module>.<function>``, or None."""
+    for chapter in CHAPTERS.values():
+        if any(g.module == module and g.name == function for g in chapter.graded):
+            return chapter
+    return None
+
+
+def later_or_same(chapter_id: str) -> list[Chapter]:
+    """This chapter and every later one (ids sort in course order)."""
+    return [c for c in CHAPTERS.values() if c.id >= chapter_id]

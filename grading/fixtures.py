@@ -1,0 +1,111 @@
+"""Generate the reference results: public check cases and hidden grading fixtures.
+
+``python -m grading fixtures`` imports TensorFlow once, computes every case of
+every chapter and writes
+
+* ``dlmath/checking/public/<chapter>.json`` — the learner's checks (ship with the package);
+* ``grading/fixtures/<chapter>.json`` — hidden inputs for grading (never released).
+
+``python -m grading fixtures --check`` recomputes them and reports drift instead
+of writing: the test suite runs it so a TensorFlow change can't silently move
+the references.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import zlib
+
+import numpy as np
+
+from dlmath.checking import arrays
+from dlmath.checking.cases import as_json_case
+from grading import chapters
+from grading.tensorflow_reference import load as load_tensorflow
+
+AUDIENCES = ("public", "hidden")
+
+
+def _section(module: str, function: str) -> str:
+    """The 'Derived in:' line of the instructor docstring — where the notebook derives it."""
+    doc = getattr(importlib.import_module(f"dlmath.{module}"), function).__doc__ or ""
+    match = re.search(r"Derived in:\s*(.+)", doc)
+    if not match:
+        raise ValueError(f"dlmath.{module}.{function}'s docstring has no 'Derived in:' line")
+    return match.group(1).strip()
+
+
+def reference_module(chapter: chapters.Chapter):
+    return importlib.import_module(f"grading.references.{chapter.id.split('_', 1)[1]}")
+
+
+def build(tf, chapter: chapters.Chapter, audience: str) -> dict:
+    """The JSON document for one chapter and audience."""
+    references = reference_module(chapter)
+    rng = np.random.default_rng(zlib.crc32(f"{chapter.id}:{audience}".encode()))
+    cases = references.cases(tf, rng, audience)
+    functions = {}
+    for graded in chapter.graded:
+        functions[graded.name] = {
+            "module": graded.module,
+            "section": _section(graded.module, graded.name),
+            "points": graded.points,
+            "hints": references.HINTS.get(graded.name, {}),
+            "cases": [as_json_case(c) for c in cases[graded.name]],
+        }
+    return {
+        "chapter": chapter.id,
+        "audience": audience,
+        "reference": f"TensorFlow {tf.__version__} (float64; float32 for float32 cases)",
+        "functions": functions,
+    }
+
+
+def _path(chapter, audience):
+    return chapter.public_cases if audience == "public" else chapter.hidden_fixture
+
+
+def _drift(stored, fresh, where="") -> list[str]:
+    """Differences between two fixture documents: exact for inputs, tolerance for references."""
+    if arrays.is_encoded(stored) and arrays.is_encoded(fresh):
+        a, b = arrays.decode(stored), arrays.decode(fresh)
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return [f"{where}: {a.dtype}{a.shape} != {b.dtype}{b.shape}"]
+        rtol = 1e-6 if a.dtype == np.float32 else 1e-12
+        if not np.allclose(a, b, rtol=rtol, atol=0, equal_nan=True):
+            return [f"{where}: values drifted (max abs diff {np.nanmax(np.abs(a - b)):.3g})"]
+        return []
+    if isinstance(stored, dict) and isinstance(fresh, dict):
+        if stored.keys() != fresh.keys():
+            return [f"{where}: keys {sorted(stored)} != {sorted(fresh)}"]
+        return [d for k in stored if k != "reference" for d in _drift(stored[k], fresh[k], f"{where}/{k}")]
+    if isinstance(stored, list) and isinstance(fresh, list):
+        if len(stored) != len(fresh):
+            return [f"{where}: {len(stored)} items != {len(fresh)}"]
+        return [d for i, (s, f) in enumerate(zip(stored, fresh)) for d in _drift(s, f, f"{where}[{i}]")]
+    return [] if stored == fresh else [f"{where}: {stored!r} != {fresh!r}"]
+
+
+def _json(document: dict) -> str:
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def generate(chapter_ids=None, check=False) -> list[str]:
+    """Write (or, with ``check``, compare) every fixture file; return the drift found."""
+    tf = load_tensorflow()
+    problems = []
+    for chapter in [chapters.get(c) for c in chapter_ids] if chapter_ids else chapters.CHAPTERS.values():
+        for audience in AUDIENCES:
+            path = _path(chapter, audience)
+            fresh = json.loads(_json(build(tf, chapter, audience)))
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(_json(fresh), encoding="utf-8")
+                print(f"wrote {path.relative_to(chapters.REPO)}")
+            elif not path.exists():
+                problems.append(f"{path.relative_to(chapters.REPO)}: missing")
+            else:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+                problems += [f"{path.relative_to(chapters.REPO)}{d}" for d in _drift(stored, fresh)]
+    return problems

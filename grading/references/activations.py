@@ -1,0 +1,219 @@
+"""Chapter 03_activations: inputs, TensorFlow references and typical mistakes.
+
+Expected values come from ``tf.math``/``tf.nn`` ops (forward) and
+``tf.GradientTape`` (backward) — float64 for float64 cases, float32 for float32
+ones. Mistake outputs are what a typical wrong formula gives on the same input,
+so a learner's wrong answer can be recognised and named.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from grading.tensorflow_reference import vjp
+
+F64 = {"rtol": 1e-7, "atol": 1e-12}
+F32 = {"rtol": 1e-5, "atol": 1e-6}
+
+OVERFLOW_SIGMOID = ("np.exp overflowed. For z < 0 compute e^z / (1 + e^z), for z ≥ 0 compute 1 / (1 + e^-z) "
+                    "(or write both with exp(-|z|)), so exp only ever sees a non-positive number.")
+NO_MAX_SHIFT = ("exp of a large logit overflowed to inf (inf/inf = NaN). Subtract the maximum along `axis` "
+                "first: e^(z - m) ≤ 1 never overflows and the ratio is unchanged.")
+KEEPDIMS = "Reduce with keepdims=True (e.g. np.max(z, axis=axis, keepdims=True)) so the result broadcasts back against z."
+
+HINTS = {
+    "sigmoid": {"warning": OVERFLOW_SIGMOID, "nonfinite": OVERFLOW_SIGMOID},
+    "sigmoid_backward": {"uses": ["sigmoid"], "warning": OVERFLOW_SIGMOID, "nonfinite": OVERFLOW_SIGMOID},
+    "tanh": {},
+    "tanh_backward": {"uses": ["tanh"]},
+    "relu": {},
+    "relu_backward": {},
+    "leaky_relu": {},
+    "leaky_relu_backward": {},
+    "softmax": {"warning": NO_MAX_SHIFT, "nonfinite": NO_MAX_SHIFT, "shape": KEEPDIMS},
+    "softmax_backward": {"uses": ["softmax"], "warning": NO_MAX_SHIFT, "nonfinite": NO_MAX_SHIFT, "shape": KEEPDIMS},
+    "log_softmax": {
+        "warning": "log of 0 or exp overflow: use (z - m) - log Σ e^(z - m) with m the max along `axis`, "
+                   "not np.log(softmax(z)).",
+        "nonfinite": "np.log(softmax(z)) is -inf where the softmax underflows to 0. Use (z - m) - log Σ e^(z - m).",
+        "shape": KEEPDIMS,
+    },
+}
+
+
+# ---- inputs -----------------------------------------------------------------------------------
+
+def _elementwise_inputs(rng, audience):
+    """(name, z) pairs covering ordinary values, dtypes, shapes, exact zeros and extremes."""
+    picked = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0])
+    extreme = np.array([-1000.0, -750.0, -40.0, -1.0, 0.0, 1.0, 40.0, 750.0, 1000.0])
+    batch = rng.normal(0, 3, (4, 5))
+    batch[0, :2] = 0.0
+    inputs = [
+        ("a few hand-picked values", picked),
+        ("a random batch, shape (4, 5)", batch),
+        ("float32 input keeps float32", rng.normal(0, 3, (3, 4)).astype(np.float32)),
+        ("extreme inputs ±1000 (stability)", extreme),
+    ]
+    if audience == "hidden":
+        inputs += [
+            ("a 3-D array, shape (2, 3, 4)", rng.normal(0, 2, (2, 3, 4))),
+            ("a single number (0-d array)", np.array(rng.normal())),
+            ("float32 extremes ±100, ±1000", np.array([-1000, -100, -20, 0, 20, 100, 1000], np.float32)),
+            ("a wide batch, shape (16, 32)", rng.normal(0, 5, (16, 32))),
+        ]
+    return inputs
+
+
+def _softmax_inputs(rng, audience):
+    """(name, z, kwargs) triples: vectors, batches, other axes, float32, extreme logits."""
+    extreme = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -1000.0], [1000.0, 1000.0, 999.0]])
+    inputs = [
+        ("a single vector of logits", np.array([1.0, 2.0, 3.0, -1.0]), {}),
+        ("a batch of logits, shape (4, 5)", rng.normal(0, 3, (4, 5)), {}),
+        ("axis=0 on a (4, 3) array", rng.normal(0, 3, (4, 3)), {"axis": 0}),
+        ("float32 logits keep float32", rng.normal(0, 3, (3, 4)).astype(np.float32), {}),
+        ("extreme logits ±1000 (stability)", extreme, {}),
+    ]
+    if audience == "hidden":
+        inputs += [
+            ("a 3-D array along axis=1", rng.normal(0, 2, (2, 5, 3)), {"axis": 1}),
+            ("large equal logits [800, 800, 800]", np.full((2, 3), 800.0), {}),
+            ("float32 extreme logits", np.array([[100.0, 0, -100], [90, 95, 100]], np.float32), {}),
+            ("a wide batch, shape (16, 10)", rng.normal(0, 10, (16, 10)), {}),
+        ]
+    return inputs
+
+
+def _tolerance(z):
+    return F32 if z.dtype == np.float32 else F64
+
+
+# ---- mistakes (what typical wrong formulas return) ----------------------------------------------
+
+def _np_sigmoid(z):
+    return np.exp(-np.logaddexp(0, -z)).astype(z.dtype)
+
+
+def _np_softmax(z, axis):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _other_axis(z, axis):
+    """An axis a confused learner might use instead of ``axis`` (None for 1-D input)."""
+    if z.ndim < 2:
+        return None
+    axis = axis % z.ndim
+    return z.ndim - 1 if axis != z.ndim - 1 else 0
+
+
+def _mistakes(name, args, kwargs):
+    with np.errstate(all="ignore"):
+        return [(hint, np.asarray(out)) for hint, out in _mistake_outputs(name, args, kwargs)]
+
+
+def _mistake_outputs(name, args, kwargs):
+    if name == "sigmoid_backward":
+        dout, z = args
+        s = _np_sigmoid(z)
+        yield "You returned σ'(z) without multiplying by dout (the chain rule: ∂L/∂z = dout · σ'(z)).", s * (1 - s)
+        yield "σ' = σ(1 − σ) must use σ(z), not z itself: compute s = sigmoid(z) first.", dout * z * (1 - z)
+    elif name == "tanh_backward":
+        dout, z = args
+        t = np.tanh(z)
+        yield "1 − z² uses the input; the derivative is 1 − tanh(z)².", dout * (1 - z * z)
+        yield "You returned tanh'(z) without multiplying by dout.", 1 - t * t
+        yield "The derivative is 1 − tanh(z)², squared.", dout * (1 - t)
+    elif name == "relu_backward":
+        dout, z = args
+        yield "At z = 0 the gradient is taken as 0 (as TensorFlow does): use z > 0, not z >= 0.", np.where(z >= 0, dout, 0)
+        yield "Multiply by dout: the gradient is dout where z > 0, else 0.", (z > 0).astype(z.dtype)
+    elif name == "leaky_relu":
+        (z,) = args
+        alpha = kwargs.get("alpha", 0.2)
+        yield "You used slope 0.3 (the keras.layers.LeakyReLU default); use the alpha argument.", np.where(z > 0, z, 0.3 * z)
+        if alpha != 0.2:
+            yield "You used the default slope 0.2; use the alpha argument.", np.where(z > 0, z, 0.2 * z)
+        yield "The slope alpha applies to z ≤ 0, not z > 0.", np.where(z > 0, alpha * z, z)
+    elif name == "leaky_relu_backward":
+        dout, z = args
+        alpha = kwargs.get("alpha", 0.2)
+        yield "At z = 0 the gradient is alpha · dout (TensorFlow's convention): use z > 0, not z >= 0.", np.where(z >= 0, dout, alpha * dout)
+        yield "Multiply by dout: the gradient is dout where z > 0, alpha · dout elsewhere.", np.where(z > 0, 1.0, alpha)
+    elif name in ("softmax", "log_softmax", "softmax_backward"):
+        z = args[-1]
+        axis = kwargs.get("axis", -1)
+        other = _other_axis(z, axis)
+        if name == "softmax":
+            if other is not None:
+                yield f"Your output is the softmax along axis {other}; normalise along `axis` (default −1).", _np_softmax(z, other)
+            yield "You normalised over the whole array; sum along `axis` only.", np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        elif name == "log_softmax":
+            if other is not None:
+                yield f"Your output is log-softmax along axis {other}; normalise along `axis`.", np.log(_np_softmax(z, other))
+            shifted = z - z.max(axis=axis, keepdims=True)
+            yield "You subtracted the max but forgot − log Σ e^(z − m).", shifted
+        else:
+            dout = args[0]
+            s = _np_softmax(z, axis)
+            yield ("You used only the diagonal of the Jacobian, s(1 − s)·dout. The Jacobian is diag(s) − s sᵀ: "
+                   "∂L/∂z = s ⊙ (dout − Σ dout·s)."), s * (1 - s) * dout
+            yield "The sum Σ dout·s runs along `axis` for each row, not over the whole array.", s * (dout - np.sum(dout * s))
+
+
+# ---- cases ------------------------------------------------------------------------------------
+
+def _case(tf, name, label, args, kwargs, reference):
+    expected = np.asarray(reference(tf, *args, **kwargs))
+    tolerance = _tolerance(args[-1])
+    mistakes = [{"hint": h, "output": out.astype(expected.dtype)} for h, out in _mistakes(name, args, kwargs)
+                if out.shape == expected.shape and not np.allclose(out, expected, equal_nan=True)]
+    return {"name": label, "args": list(args), "kwargs": kwargs, "expected": expected, **tolerance, "mistakes": mistakes}
+
+
+FORWARD = {
+    "sigmoid": lambda tf, z: tf.math.sigmoid(z).numpy(),
+    "tanh": lambda tf, z: tf.math.tanh(z).numpy(),
+    "relu": lambda tf, z: tf.nn.relu(z).numpy(),
+    "leaky_relu": lambda tf, z, alpha=0.2: tf.nn.leaky_relu(z, alpha=alpha).numpy(),
+}
+BACKWARD = {
+    "sigmoid_backward": lambda tf, dout, z: vjp(tf, tf.math.sigmoid, z, dout),
+    "tanh_backward": lambda tf, dout, z: vjp(tf, tf.math.tanh, z, dout),
+    "relu_backward": lambda tf, dout, z: vjp(tf, tf.nn.relu, z, dout),
+    "leaky_relu_backward": lambda tf, dout, z, alpha=0.2: vjp(tf, lambda t: tf.nn.leaky_relu(t, alpha=alpha), z, dout),
+}
+AXIS = {
+    "softmax": lambda tf, z, axis=-1: tf.nn.softmax(z, axis=axis).numpy(),
+    "log_softmax": lambda tf, z, axis=-1: tf.nn.log_softmax(z, axis=axis).numpy(),
+    "softmax_backward": lambda tf, dout, z, axis=-1: vjp(tf, lambda t: tf.nn.softmax(t, axis=axis), z, dout),
+}
+
+
+def cases(tf, rng, audience):
+    """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures."""
+    out = {}
+    for name, reference in FORWARD.items():
+        out[name] = [_case(tf, name, label, (z,), {}, reference) for label, z in _elementwise_inputs(rng, audience)]
+    for alpha in (0.1, 0.01):
+        z = rng.normal(0, 3, (3, 4))
+        z[0, 0] = 0.0
+        out["leaky_relu"].append(_case(tf, "leaky_relu", f"a custom slope alpha={alpha}", (z,), {"alpha": alpha}, FORWARD["leaky_relu"]))
+    for name, reference in BACKWARD.items():
+        out[name] = [
+            _case(tf, name, label, (rng.normal(0, 1, z.shape).astype(z.dtype), z), {}, reference)
+            for label, z in _elementwise_inputs(rng, audience)
+        ]
+    z = rng.normal(0, 3, (3, 4))
+    z[0, :2] = 0.0
+    out["leaky_relu_backward"].append(_case(tf, "leaky_relu_backward", "a custom slope alpha=0.1",
+                                            (rng.normal(0, 1, z.shape), z), {"alpha": 0.1}, BACKWARD["leaky_relu_backward"]))
+    for name in ("softmax", "softmax_backward", "log_softmax"):
+        reference = AXIS[name]
+        out[name] = []
+        for label, z, kwargs in _softmax_inputs(rng, audience):
+            args = (rng.normal(0, 1, z.shape).astype(z.dtype), z) if name == "softmax_backward" else (z,)
+            out[name].append(_case(tf, name, label, args, kwargs, reference))
+    order = ["sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
+             "leaky_relu", "leaky_relu_backward", "softmax", "softmax_backward", "log_softmax"]
+    return {name: out[name] for name in order}
