@@ -18,8 +18,29 @@ def main(argv: list[str] | None = None) -> int:
     fixtures.add_argument("chapters", nargs="*")
     fixtures.add_argument("--check", action="store_true", help="compare with the stored files instead of writing")
 
+    for name, helptext in [("release", "build course/release/<chapter> for students"),
+                           ("autograde", "grade every submission of a chapter; feedback and grades.csv")]:
+        command = commands.add_parser(name, help=helptext)
+        command.add_argument("chapters", nargs="+")
+    demo = commands.add_parser("demo", help="release, simulate a class, autograde it and print the table")
+    demo.add_argument("chapter", nargs="?", default="03_activations")
+
     args = parser.parse_args(argv)
-    if args.command == "fixtures":
+    if args.command == "release":
+        from grading.release import release
+
+        for chapter in args.chapters:
+            print(f"released {chapter}: {release(chapter)}")
+    elif args.command == "autograde":
+        from grading.autograde import autograde
+
+        for chapter in args.chapters:
+            print(autograde(chapter).table())
+    elif args.command == "demo":
+        from grading.demo import run
+
+        print(run(args.chapter).table())
+    elif args.command == "fixtures":
         from grading.fixtures import generate
 
         problems = generate(args.chapters, check=args.check)

@@ -117,7 +117,7 @@ def _mistake_outputs(name, args, kwargs):
         dout, z = args
         s = _np_sigmoid(z)
         yield "You returned σ'(z) without multiplying by dout (the chain rule: ∂L/∂z = dout · σ'(z)).", s * (1 - s)
-        yield "σ' = σ(1 − σ) must use σ(z), not z itself: compute s = sigmoid(z) first.", dout * z * (1 - z)
+        yield "σ' = σ(1 − σ) is evaluated at σ(z), not at the input z itself.", dout * z * (1 - z)
     elif name == "tanh_backward":
         dout, z = args
         t = np.tanh(z)

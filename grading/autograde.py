@@ -1,0 +1,138 @@
+"""Autograde a chapter: ``python -m grading autograde 03_activations``.
+
+One pipeline, each step a function:
+
+1. **intake** — register every student found in ``submitted/``; build the
+   whitelisted copy of each submission (``grading.intake``).
+2. **judge** — score each submission's functions out of process (``grading.judge``).
+3. **nbgrader autograde** — run each notebook; its hidden test cells report the
+   judge's verdicts as feedback. Kernels get an address-space limit, so a
+   runaway allocation is a MemoryError in one cell rather than a dead kernel.
+4. **reconcile** — write the judge's scores into the gradebook, whatever the
+   notebook's kernel claimed (a tampered or crashed kernel can't change a grade).
+5. **feedback and export** — ``nbgrader generate_feedback`` and ``nbgrader export``
+   to ``course/grades.csv``.
+
+Re-running it regrades from scratch and gives the same grades.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from grading import chapters, course, intake
+from grading.harness import VERDICTS_ENV
+from grading.judge import FunctionVerdict, from_json, judge_submission, to_json
+from grading.release import release_dir
+
+
+@dataclass
+class Graded:
+    student: str
+    scores: dict[str, float]
+    points: dict[str, float]
+    judge_seconds: float
+    ignored: list[str] = field(default_factory=list)
+    notebook_failed: bool = False
+    reconciled: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return round(sum(self.scores.values()), 6)
+
+
+@dataclass
+class ClassResult:
+    chapter: str
+    students: list[Graded]
+    nbgrader_seconds: float
+
+    @property
+    def seconds_per_submission(self) -> float:
+        judged = sum(s.judge_seconds for s in self.students)
+        return (judged + self.nbgrader_seconds) / max(len(self.students), 1)
+
+    def table(self) -> str:
+        functions = [g.name for g in chapters.get(self.chapter).graded]
+        width = max([len("student")] + [len(s.student) for s in self.students])
+        head = f"{'student':<{width}} " + " ".join(f"{n[:8]:>8}" for n in functions) + "    total"
+        lines = [head, "-" * len(head)]
+        for s in self.students:
+            cells = " ".join(f"{s.scores[n]:>8.3g}" for n in functions)
+            lines.append(f"{s.student:<{width}} {cells} {s.total:>5.3g}/{sum(s.points.values()):g}")
+        lines.append(f"{len(self.students)} submissions, {self.seconds_per_submission:.2f} s per submission "
+                     f"(judge + nbgrader autograde, serial)")
+        for s in self.students:
+            for note in [*(f"ignored {i}" for i in s.ignored), *s.reconciled] + (["notebook failed to run"] if s.notebook_failed else []):
+                lines.append(f"  {s.student}: {note}")
+        return "\n".join(lines)
+
+
+def _gradebook(root: Path) -> Gradebook:
+    return Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="dlmath")
+
+
+def _reconcile(gb: Gradebook, chapter: chapters.Chapter, student: str, verdicts: dict[str, FunctionVerdict]) -> list[str]:
+    try:
+        gb.find_submission(chapter.id, student)
+    except MissingEntry:  # nbgrader never got as far as this student: the judge's grades still stand
+        gb.add_submission(chapter.id, student)
+    notes = []
+    for name, verdict in verdicts.items():
+        grade = gb.find_grade(f"test_{name}", chapter.id, chapter.id, student)
+        if grade.auto_score is not None and abs(grade.auto_score - verdict.score) > 1e-9:
+            notes.append(f"test_{name}: kernel reported {grade.auto_score:g}, judge {verdict.score:g} (judge kept)")
+        grade.auto_score = verdict.score
+        grade.needs_manual_grade = False
+    gb.db.commit()
+    return notes
+
+
+def autograde(chapter_id: str, root: Path | None = None, log=print) -> ClassResult:
+    chapter = chapters.get(chapter_id)
+    root = root or course.root()
+    release = release_dir(chapter.id, root)
+    if not release.is_dir():
+        raise SystemExit(f"{release} does not exist: run `python -m grading release {chapter.id}` first")
+    submitted = sorted(p for p in (root / "submitted").glob(f"*/{chapter.id}") if p.is_dir())
+    if not submitted:
+        raise SystemExit(f"no submissions in {root / 'submitted'}/*/{chapter.id}")
+
+    verdict_dir = root / "verdicts" / chapter.id
+    shutil.rmtree(verdict_dir, ignore_errors=True)
+    verdict_dir.mkdir(parents=True)
+    results: dict[str, Graded] = {}
+    with _gradebook(root) as gb:
+        for folder in submitted:
+            student = folder.parent.name
+            gb.update_or_create_student(student)
+            ignored = intake.take(chapter, folder, release, root / "intake" / student / chapter.id)
+            start = time.perf_counter()
+            verdicts = judge_submission(chapter.id, root / "intake" / student / chapter.id)
+            seconds = time.perf_counter() - start
+            (verdict_dir / f"{student}.json").write_text(to_json(chapter.id, verdicts), encoding="utf-8")
+            results[student] = Graded(student, {n: v.score for n, v in verdicts.items()},
+                                      {n: v.points for n, v in verdicts.items()}, seconds, ignored)
+            log(f"judged {student}: {results[student].total:g} points in {seconds:.2f} s")
+
+    start = time.perf_counter()
+    try:
+        course.nbgrader(root, "autograde", chapter.id, "--force", "--CourseDirectory.submitted_directory=intake",
+                        env={VERDICTS_ENV: str(verdict_dir)}, limit_memory=True)
+    except RuntimeError as error:  # some notebook failed (e.g. its kernel died); its grades still come from the judge
+        log(str(error).splitlines()[0])
+    nbgrader_seconds = time.perf_counter() - start
+
+    with _gradebook(root) as gb:
+        for student, graded in results.items():
+            verdicts = from_json((verdict_dir / f"{student}.json").read_text(encoding="utf-8"))
+            graded.reconciled = _reconcile(gb, chapter, student, verdicts)
+            graded.notebook_failed = not (root / "autograded" / student / chapter.id / f"{chapter.id}.ipynb").exists()
+
+    course.nbgrader(root, "generate_feedback", chapter.id, "--force")
+    course.nbgrader(root, "export", f"--to={root / 'grades.csv'}")
+    return ClassResult(chapter.id, list(results.values()), nbgrader_seconds)

@@ -1,0 +1,60 @@
+"""The nbgrader course directory and the commands run in it.
+
+``course/`` (git-ignored) is a standard nbgrader course directory:
+``source/ release/ submitted/ autograded/ feedback/ gradebook.db``, plus our
+``intake/`` (the whitelisted copy of each submission that is graded) and
+``verdicts/`` (the judge's scores). Set ``DLMATH_COURSE`` to use another folder.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from grading import chapters, editions
+
+CONFIG = '''# Written by `python -m grading release`; the settings live in grading/nbgrader_settings.py.
+from pathlib import Path
+from grading.nbgrader_settings import configure
+
+configure(c, Path(__file__).resolve().parent)
+'''
+KERNEL_MEMORY_LIMIT = 8 * 1024**3  # autograde kernels: a runaway allocation raises MemoryError, not an OOM kill
+
+
+def root() -> Path:
+    return Path(os.environ.get("DLMATH_COURSE", chapters.REPO / "course")).resolve()
+
+
+def prepare(course: Path) -> None:
+    course.mkdir(parents=True, exist_ok=True)
+    (course / "nbgrader_config.py").write_text(CONFIG, encoding="utf-8")
+
+
+def assemble_source(chapter: chapters.Chapter, course: Path) -> Path:
+    """``source/<chapter>/``: the instructor notebook, the instructor dlmath, the chapter's data."""
+    source = course / "source" / chapter.id
+    if source.exists():
+        shutil.rmtree(source)
+    source.mkdir(parents=True)
+    shutil.copy2(chapter.notebook, source / chapter.notebook.name)
+    editions.copy_instructor_package(source)
+    return source
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (KERNEL_MEMORY_LIMIT, KERNEL_MEMORY_LIMIT))
+
+
+def nbgrader(course: Path, *args: str, env: dict | None = None, limit_memory: bool = False) -> subprocess.CompletedProcess:
+    """Run ``nbgrader <args>`` in the course directory; raise with its log if it fails."""
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
+        preexec_fn=_limit_memory if limit_memory else None)
+    if done.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done

@@ -1,0 +1,166 @@
+"""The student edition of ``dlmath``, generated from the instructor edition.
+
+In the repository every graded function's body sits between ``### BEGIN
+SOLUTION`` and ``### END SOLUTION``. For chapter C the student edition
+
+* replaces the body of C's functions and every later chapter's with a stub
+  that raises ``NotImplementedError`` naming the function and the notebook
+  section that derives it;
+* keeps earlier chapters' functions as reference code (markers removed);
+* ships the public check cases of C and earlier chapters only.
+
+Signatures, docstrings and input validation sit outside the fences and stay.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from grading import chapters
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+MARKERS = (BEGIN, END, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+
+@dataclass(frozen=True)
+class Fence:
+    function: str
+    begin: int  # 0-based line index of the BEGIN marker
+    end: int    # 0-based line index of the END marker
+    indent: str
+    section: str
+
+
+def fences(source: str, path: str = "<module>") -> list[Fence]:
+    """Every solution fence in a module, with the function it belongs to.
+
+    Raises:
+        ValueError: unbalanced markers, or a fence outside a function or spanning two.
+    """
+    lines = source.splitlines()
+    functions = [node for node in ast.walk(ast.parse(source)) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    found, begin = [], None
+    for index, line in enumerate(lines):
+        marker = line.strip()
+        if marker == BEGIN:
+            if begin is not None:
+                raise ValueError(f"{path}:{index + 1}: BEGIN SOLUTION inside another fence")
+            begin = index
+        elif marker == END:
+            if begin is None:
+                raise ValueError(f"{path}:{index + 1}: END SOLUTION without BEGIN")
+            # the END marker is a comment after the function's last statement, so own by BEGIN
+            owners = [f for f in functions if f.lineno < begin + 1 <= f.end_lineno]
+            if not owners:
+                raise ValueError(f"{path}:{begin + 1}: solution fence outside any function")
+            if any(begin < f.lineno - 1 < index for f in functions):
+                raise ValueError(f"{path}:{begin + 1}: solution fence spans a function definition")
+            owner = max(owners, key=lambda f: f.lineno)  # innermost
+            doc = ast.get_docstring(owner) or ""
+            match = re.search(r"Derived in:\s*(.+)", doc)
+            section = match.group(1).strip() if match else "the chapter notebook"
+            indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
+            found.append(Fence(owner.name, begin, index, indent, section))
+            begin = None
+    if begin is not None:
+        raise ValueError(f"{path}:{begin + 1}: BEGIN SOLUTION without END")
+    return found
+
+
+def stub_lines(module: str, fence: Fence) -> list[str]:
+    qualname = f"dlmath.{module}.{fence.function}"
+    return [
+        f"{fence.indent}# YOUR CODE HERE — implement the formula in the docstring ({fence.section}).",
+        f'{fence.indent}raise NotImplementedError("{qualname} is not implemented yet — see {fence.section}")',
+    ]
+
+
+def student_source(source: str, module: str, chapter_id: str, path: str = "<module>") -> str:
+    """The student edition of one module's source for ``chapter_id``.
+
+    Raises:
+        ValueError: if a fenced function is graded by no chapter (every solution must have an owner).
+    """
+    lines = source.splitlines()
+    out, cursor = [], 0
+    for fence in fences(source, path):
+        owner = chapters.owner_of(module, fence.function)
+        if owner is None:
+            raise ValueError(f"{path}: dlmath.{module}.{fence.function} has a solution fence but no chapter grades it")
+        out += lines[cursor:fence.begin]
+        if owner.id >= chapter_id:
+            out += stub_lines(module, fence)
+        else:
+            out += lines[fence.begin + 1:fence.end]
+        cursor = fence.end + 1
+    out += lines[cursor:]
+    return "\n".join(out) + "\n"
+
+
+def solution_lines(chapter_id: str) -> set[str]:
+    """Substantive lines of every solution the chapter's release must not contain (for the leak gate)."""
+    hidden = set()
+    for path in sorted(chapters.PACKAGE_DIR.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        module = path.relative_to(chapters.PACKAGE_DIR).with_suffix("").as_posix().replace("/", ".")
+        lines = source.splitlines()
+        for fence in fences(source, str(path)):
+            owner = chapters.owner_of(module, fence.function)
+            if owner is not None and owner.id >= chapter_id:
+                hidden |= {ln.strip() for ln in lines[fence.begin + 1:fence.end]
+                           if ln.strip() and not ln.strip().startswith("#")}
+    return hidden
+
+
+def strip_package(package: Path, chapter_id: str) -> None:
+    """Turn an instructor-edition ``dlmath`` folder into the student edition for ``chapter_id``, in place.
+
+    Used on a fresh copy (never on the repository, never on a learner's folder).
+    """
+    package = Path(package)
+    for path in sorted(package.rglob("*")):
+        relative = path.relative_to(package)
+        if "__pycache__" in relative.parts:
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.suffix == ".py":
+            module = relative.with_suffix("").as_posix().replace("/", ".")
+            path.write_text(student_source(path.read_text(encoding="utf-8"), module, chapter_id, str(path)),
+                            encoding="utf-8")
+        elif path.suffix == ".json" and relative.parent.as_posix() == "checking/public" and path.stem > chapter_id:
+            path.unlink()  # later chapters' checks are released with their chapter
+
+
+def copy_instructor_package(destination: Path) -> Path:
+    """Copy the repository's dlmath (sources and check data only) to ``destination/dlmath``."""
+    target = Path(destination) / "dlmath"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(chapters.PACKAGE_DIR, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return target
+
+
+def write_student_package(chapter_id: str, destination: Path) -> Path:
+    """Write the student edition of dlmath for ``chapter_id`` to ``destination/dlmath``."""
+    target = copy_instructor_package(destination)
+    strip_package(target, chapter_id)
+    return target
+
+
+def find_leaks(root: Path, chapter_id: str) -> list[str]:
+    """Files under ``root`` holding a solution marker or a line of a solution that must stay hidden."""
+    secret = solution_lines(chapter_id)
+    leaks = []
+    for path in sorted(Path(root).rglob("*")):
+        if not path.is_file() or path.suffix not in (".py", ".ipynb", ".json", ".txt", ".md"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for marker in MARKERS:
+            if marker in text:
+                leaks.append(f"{path}: contains '{marker}'")
+        for line in secret:
+            if line in text:
+                leaks.append(f"{path}: contains solution line {line!r}")
+    return leaks

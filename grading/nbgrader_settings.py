@@ -1,0 +1,30 @@
+"""nbgrader settings for the course directory, applied by ``course/nbgrader_config.py``.
+
+Every nbgrader command run in ``course/`` — ours or an instructor's by hand —
+gets these, so the traps listed in FACTS.md are closed for both.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from grading import chapters, editions
+
+
+def strip_release(assignment: str, student: str, notebooks) -> None:
+    """post_convert_hook of generate_assignment: nbgrader copies .py files verbatim, solutions included."""
+    from nbgrader.apps import NbGraderAPI  # noqa: F401  (only to be sure we run inside nbgrader)
+
+    release = Path.cwd() / "release" / assignment / "dlmath"
+    if release.is_dir():
+        editions.strip_package(release, assignment)
+
+
+def configure(c, root: Path) -> None:
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = "dlmath"
+    # the learner's graded modules must survive autograde (nbgrader would overwrite them with ours)
+    c.Autograde.exclude_overwriting = {ch.id: [f"dlmath/{m}.py" for m in ch.modules] for ch in chapters.CHAPTERS.values()}
+    # a deleted hidden-test cell is put back instead of scoring 0
+    c.OverwriteCells.add_missing_cells = True
+    c.GenerateAssignment.post_convert_hook = strip_release
+    c.Execute.timeout = 30
