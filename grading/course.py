@@ -22,6 +22,12 @@ from grading.nbgrader_settings import configure
 
 configure(c, Path(__file__).resolve().parent)
 '''
+# nbgrader's Gradebook runs the `alembic` command by name: make this interpreter's scripts findable
+# even when its virtualenv isn't activated (e.g. `.venv/bin/python -m grading ...`).
+_BIN = str(Path(sys.executable).parent)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
 KERNEL_MEMORY_LIMIT = 8 * 1024**3  # autograde kernels: a runaway allocation raises MemoryError, not an OOM kill
 
 
@@ -35,13 +41,13 @@ def prepare(course: Path) -> None:
 
 
 def assemble_source(chapter: chapters.Chapter, course: Path) -> Path:
-    """``source/<chapter>/``: the instructor notebook, the instructor dlmath, the chapter's data."""
+    """``source/<chapter>/``: the instructor notebook and dlmath with this chapter's solutions (later ones stubbed)."""
     source = course / "source" / chapter.id
     if source.exists():
         shutil.rmtree(source)
     source.mkdir(parents=True)
     shutil.copy2(chapter.notebook, source / chapter.notebook.name)
-    editions.copy_instructor_package(source)
+    editions.write_instructor_package(chapter.id, source)
     return source
 
 

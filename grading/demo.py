@@ -51,6 +51,14 @@ def _replace_body(source: str, function: str, body: str) -> str:
     return source.replace(block, new_block)
 
 
+def honest_zeros(module: str) -> str:
+    """Every graded function implemented as "return zeros": the tamperer's work without its tampering."""
+    source = _solved(module)
+    for graded in chapters.CHAPTERS["03_activations"].graded:
+        source = _replace_body(source, graded.name, "return np.zeros_like(z)")
+    return source
+
+
 # student id → (function → wrong body) applied to the solved module; None means "hand in the stubs"
 CLASS_03 = {
     "correct": {},
@@ -60,7 +68,7 @@ CLASS_03 = {
     "softmax_wrong_axis": {"softmax": "e = np.exp(z - np.max(z, axis=0, keepdims=True))\nreturn e / np.sum(e, axis=0, keepdims=True)"},
     "wrong_derivative": {"tanh_backward": "return dout * (1 - z * z)"},
     "infinite_loop": {"relu": "while True:\n    pass"},
-    "tamperer": None,
+    "tamperer": "zeros",  # implemented-but-wrong functions, plus the tampering below
 }
 # what each simulated learner should lose: every other function keeps full marks
 EXPECTED_LOSSES_03 = {
@@ -79,7 +87,9 @@ def write_class(chapter_id: str, root: Path, release_path: Path) -> list[str]:
             shutil.rmtree(folder)
         shutil.copytree(release_path, folder)
         target = folder / "dlmath" / f"{module}.py"
-        if mistakes is not None:
+        if mistakes == "zeros":
+            target.write_text(honest_zeros(module), encoding="utf-8")
+        elif mistakes is not None:
             source = _solved(module)
             for function, body in mistakes.items():
                 source = _replace_body(source, function, body)

@@ -78,8 +78,12 @@ def stub_lines(module: str, fence: Fence) -> list[str]:
     ]
 
 
-def student_source(source: str, module: str, chapter_id: str, path: str = "<module>") -> str:
+def student_source(source: str, module: str, chapter_id: str, path: str = "<module>", keep_own: bool = False) -> str:
     """The student edition of one module's source for ``chapter_id``.
+
+    With ``keep_own`` the chapter's own solutions stay (only later chapters are
+    stubbed): the form ``course/source/<chapter>/`` needs, so that nothing of a
+    later chapter reaches the course folder, its autograded copies or feedback.
 
     Raises:
         ValueError: if a fenced function is graded by no chapter (every solution must have an owner).
@@ -91,7 +95,7 @@ def student_source(source: str, module: str, chapter_id: str, path: str = "<modu
         if owner is None:
             raise ValueError(f"{path}: dlmath.{module}.{fence.function} has a solution fence but no chapter grades it")
         out += lines[cursor:fence.begin]
-        if owner.id >= chapter_id:
+        if owner.id > chapter_id or (owner.id == chapter_id and not keep_own):
             out += stub_lines(module, fence)
         else:
             out += lines[fence.begin + 1:fence.end]
@@ -115,7 +119,7 @@ def solution_lines(chapter_id: str) -> set[str]:
     return hidden
 
 
-def strip_package(package: Path, chapter_id: str) -> None:
+def strip_package(package: Path, chapter_id: str, keep_own: bool = False) -> None:
     """Turn an instructor-edition ``dlmath`` folder into the student edition for ``chapter_id``, in place.
 
     Used on a fresh copy (never on the repository, never on a learner's folder).
@@ -127,13 +131,13 @@ def strip_package(package: Path, chapter_id: str) -> None:
             shutil.rmtree(path, ignore_errors=True)
         elif path.suffix == ".py":
             module = relative.with_suffix("").as_posix().replace("/", ".")
-            path.write_text(student_source(path.read_text(encoding="utf-8"), module, chapter_id, str(path)),
+            path.write_text(student_source(path.read_text(encoding="utf-8"), module, chapter_id, str(path), keep_own),
                             encoding="utf-8")
         elif path.suffix == ".json" and relative.parent.as_posix() == "checking/public" and path.stem > chapter_id:
             path.unlink()  # later chapters' checks are released with their chapter
 
 
-def copy_instructor_package(destination: Path) -> Path:
+def copy_package(destination: Path) -> Path:
     """Copy the repository's dlmath (sources and check data only) to ``destination/dlmath``."""
     target = Path(destination) / "dlmath"
     if target.exists():
@@ -142,9 +146,16 @@ def copy_instructor_package(destination: Path) -> Path:
     return target
 
 
+def write_instructor_package(chapter_id: str, destination: Path) -> Path:
+    """dlmath for ``course/source/<chapter>/``: this chapter's solutions, later chapters stubbed."""
+    target = copy_package(destination)
+    strip_package(target, chapter_id, keep_own=True)
+    return target
+
+
 def write_student_package(chapter_id: str, destination: Path) -> Path:
     """Write the student edition of dlmath for ``chapter_id`` to ``destination/dlmath``."""
-    target = copy_instructor_package(destination)
+    target = copy_package(destination)
     strip_package(target, chapter_id)
     return target
 

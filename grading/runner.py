@@ -85,18 +85,19 @@ def main(submission: str, request_dir: str) -> None:
     _load_package("dlmath", Path(submission) / "dlmath")
     reference = {module: _load_reference(Path(request["reference"]), module) for module in request["modules"]}
 
+    originals: dict[str, dict] = {}  # module → the learner's own functions, before any patching
     for line in sys.stdin:
         name = line.strip()
         task = request["functions"][name]
         results, values = [], {}
         try:
             module = importlib.import_module(f"dlmath.{task['module']}")
-            function = getattr(module, name)
-            # every other graded function of this chapter is the reference one, so a mistake
-            # in (say) softmax costs softmax only, not softmax_backward that calls it
+            learner = originals.setdefault(task["module"], {s: getattr(module, s) for s in task["siblings"]})
+            function = learner[name]
+            # while one function is graded, every other graded function of its module is the
+            # reference one, so a mistake in (say) softmax costs softmax only, not softmax_backward
             for sibling in task["siblings"]:
-                if sibling != name:
-                    setattr(module, sibling, getattr(reference[task["module"]], sibling))
+                setattr(module, sibling, learner[sibling] if sibling == name else getattr(reference[task["module"]], sibling))
         except BaseException as error:
             failure = {"status": "raised", "error": f"could not load dlmath.{task['module']}.{name}: "
                                                     f"{type(error).__name__}: {error}"[:500]}
