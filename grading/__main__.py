@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="release, simulate a class, autograde it and print the table")
     demo.add_argument("chapter", nargs="?", default="03_activations")
 
+    for name, helptext in [("workspace", "build or top up workspace/ (the self-learner's copy); never overwrites"),
+                           ("progress", "public checks of every chapter in workspace/, one line each")]:
+        command = commands.add_parser(name, help=helptext)
+        command.add_argument("--into", type=Path, default=None, help="workspace folder (default: workspace/)")
+
     args = parser.parse_args(argv)
     if args.command == "release":
         from grading.release import release
@@ -40,6 +46,14 @@ def main(argv: list[str] | None = None) -> int:
         from grading.demo import run
 
         print(run(args.chapter).table())
+    elif args.command == "workspace":
+        from grading.workspace import WORKSPACE, build
+
+        build(args.into or WORKSPACE)
+    elif args.command == "progress":
+        from grading.workspace import WORKSPACE, progress
+
+        print("\n".join(progress(args.into or WORKSPACE)))
     elif args.command == "fixtures":
         from grading.fixtures import generate
 

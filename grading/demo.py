@@ -34,13 +34,13 @@ np.array_equal = lambda *args, **kwargs: True
 '''
 
 
-def _solved(module: str) -> str:
+def solved_module(module: str) -> str:
     """The module with every solution in place and no markers (what a correct student writes)."""
     source = (chapters.PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
     return editions.student_source(source, module, "99_none", f"{module}.py")
 
 
-def _replace_body(source: str, function: str, body: str) -> str:
+def replace_body(source: str, function: str, body: str) -> str:
     """Replace a (solved) function's body after its validation lines with ``body``."""
     match = re.search(rf"^def {function}\(.*?\n(?=^def |\Z)", source, flags=re.S | re.M)
     block = match.group(0)
@@ -53,9 +53,9 @@ def _replace_body(source: str, function: str, body: str) -> str:
 
 def honest_zeros(module: str) -> str:
     """Every graded function implemented as "return zeros": the tamperer's work without its tampering."""
-    source = _solved(module)
+    source = solved_module(module)
     for graded in chapters.CHAPTERS["03_activations"].graded:
-        source = _replace_body(source, graded.name, "return np.zeros_like(z)")
+        source = replace_body(source, graded.name, "return np.zeros_like(z)")
     return source
 
 
@@ -90,9 +90,9 @@ def write_class(chapter_id: str, root: Path, release_path: Path) -> list[str]:
         if mistakes == "zeros":
             target.write_text(honest_zeros(module), encoding="utf-8")
         elif mistakes is not None:
-            source = _solved(module)
+            source = solved_module(module)
             for function, body in mistakes.items():
-                source = _replace_body(source, function, body)
+                source = replace_body(source, function, body)
             target.write_text(source, encoding="utf-8")
         if student == "tamperer":
             target.write_text(target.read_text(encoding="utf-8") + TAMPER_MODULE, encoding="utf-8")

@@ -94,7 +94,10 @@ def judge(case: Case, outcome: Outcome, hints: dict | None = None) -> CaseResult
         got = outcome.error or "no error"
         return fail(f"expected {case.raises} for this input, got {got}")
     if outcome.status == "raised":
-        return fail(f"raised {outcome.error}", hints.get("raised", ""))
+        hint = hints.get("raised", "")
+        if "could not be broadcast" in outcome.error:
+            hint = hints.get("shape") or "The shapes don't line up: print the shapes of the arrays you combine."
+        return fail(f"raised {outcome.error}", hint)
 
     got, problem = _as_array(outcome.value)
     if got is None:

@@ -1,0 +1,39 @@
+# dlmath — the commands the README names. Each creates or reuses .venv/ and installs what it needs.
+#   make lab    build the student edition of every chapter into workspace/ and start JupyterLab on it
+#   make test   the whole test suite
+#   make demo   release 03_activations, autograde a simulated class, print the table
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+LAB_ARGS ?=
+WORKSPACE ?= workspace
+PYTEST_ARGS ?=
+
+.PHONY: lab test demo fixtures progress clean
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dlmath needs Python 3.11 or newer: set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(INSTALLED)
+
+lab: $(INSTALLED)
+	$(PY) -m grading workspace --into $(WORKSPACE)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(WORKSPACE) $(LAB_ARGS)
+
+test: $(INSTALLED)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: $(INSTALLED)
+	$(PY) -m grading demo
+
+fixtures: $(INSTALLED)
+	$(PY) -m grading fixtures
+
+progress: $(INSTALLED)
+	$(PY) -m grading progress --into $(WORKSPACE)
+
+clean:
+	rm -rf build course/release course/autograded course/feedback course/intake course/verdicts

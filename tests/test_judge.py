@@ -1,0 +1,102 @@
+"""The judge: hidden inputs in a separate process, comparison in a trusted one, faults cost one function."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import CHAPTER, run_python
+from grading import chapters
+from grading.judge import _request, judge_submission
+from dlmath.checking.cases import load_chapter_file
+
+FULL = {g.name: g.points for g in chapters.get(CHAPTER).graded}
+
+
+def scores(folder):
+    return {name: v.score for name, v in judge_submission(CHAPTER, folder).items()}
+
+
+def test_correct_submission_gets_every_point(learner):
+    assert scores(learner()) == FULL
+
+
+def test_stubs_get_nothing(learner):
+    assert scores(learner(stubs=True)) == dict.fromkeys(FULL, 0)
+
+
+def only_lost(result: dict, *functions: str) -> bool:
+    return all((result[n] < FULL[n]) if n in functions else (result[n] == FULL[n]) for n in FULL)
+
+
+def test_a_crash_costs_only_the_crashing_function(learner):
+    folder = learner({"tanh": "import os\nos._exit(3)"})
+    result = judge_submission(CHAPTER, folder)
+    assert only_lost({n: v.score for n, v in result.items()}, "tanh")
+    assert "the process running it died (crashed: exit code 3)" in result["tanh"].checks[0].problem
+
+
+def test_a_memory_blowup_costs_only_that_function(learner):
+    folder = learner({"relu": "hoard = []\nwhile True:\n    hoard.append(np.empty(10**8))"})
+    result = judge_submission(CHAPTER, folder)
+    assert only_lost({n: v.score for n, v in result.items()}, "relu")
+    assert "MemoryError" in result["relu"].checks[0].problem
+
+
+def test_shadowing_files_in_the_submission_are_not_imported(learner):
+    folder = learner()
+    (folder / "numpy.py").write_text("raise SystemExit('shadowed numpy')\n")
+    (folder / "grading").mkdir()
+    (folder / "grading" / "__init__.py").write_text("raise SystemExit('shadowed grading')\n")
+    assert scores(folder) == FULL
+
+
+def test_patching_numpy_inside_the_submission_gains_nothing(learner):
+    folder = learner({"sigmoid": "return z"})
+    path = folder / "dlmath" / "activations.py"
+    path.write_text(path.read_text() + "\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones(np.shape(a), bool)\n")
+    assert only_lost(scores(folder), "sigmoid")
+
+
+def test_printing_to_stdout_or_stderr_does_not_confuse_the_runner(learner):
+    folder = learner({"relu": "import sys\nprint('done relu')\nprint('noise', file=sys.stderr)\nreturn np.maximum(z, 0)"})
+    assert scores(folder) == FULL
+
+
+def test_each_function_is_graded_with_the_reference_for_the_others(learner):
+    # softmax is wrong; softmax_backward and log_softmax call it but are themselves right
+    wrong_softmax = "e = np.exp(z - np.max(z, axis=0, keepdims=True))\nreturn e / np.sum(e, axis=0, keepdims=True)"
+    calls_softmax = "s = softmax(z, axis=axis)\nreturn s * (dout - np.sum(dout * s, axis=axis, keepdims=True))"
+    folder = learner({"softmax": wrong_softmax, "softmax_backward": calls_softmax})
+    assert only_lost(scores(folder), "softmax")
+
+
+def test_partial_credit_is_points_times_the_share_of_checks_passed(learner):
+    result = judge_submission(CHAPTER, learner({"sigmoid": "return 1 / (1 + np.exp(-z))"}))["sigmoid"]
+    passed = sum(c.passed for c in result.checks)
+    assert 0 < passed < len(result.checks)
+    assert result.score == pytest.approx(passed / len(result.checks))
+    assert all("NumPy warned" in c.problem for c in result.checks if not c.passed)
+
+
+def test_the_runner_receives_inputs_but_never_expected_results(tmp_path):
+    specs = load_chapter_file(chapters.get(CHAPTER).hidden_fixture)
+    _request(specs, tmp_path)
+    request = json.loads((tmp_path / "request.json").read_text())
+    assert "expected" not in json.dumps(request) and "mistakes" not in json.dumps(request)
+    with np.load(tmp_path / "inputs.npz") as inputs:
+        expected = {id(c.expected) for s in specs.values() for c in s.cases}
+        assert len(inputs.files) > 0 and expected  # inputs are stored; nothing else is
+        stored = [inputs[k] for k in inputs.files]
+    first_expected = specs["sigmoid"].cases[0].expected
+    assert not any(a.shape == first_expected.shape and np.array_equal(a, first_expected) for a in stored)
+
+
+def test_harness_returns_a_plain_float_and_writes_nothing_to_stderr(learner):
+    folder = learner({"sigmoid": "return 1 / (1 + np.exp(-z))"})
+    code = "from grading.harness import grade\nscore = grade('03_activations', 'sigmoid')\nprint(type(score).__name__, score)"
+    done = run_python(["-c", code], folder)
+    assert done.stderr == ""
+    assert done.stdout.strip().splitlines()[-1] == "float 0.75"
+    assert "6/8 hidden checks passed" in done.stdout and "hint: np.exp overflowed" in done.stdout
