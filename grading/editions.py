@@ -97,6 +97,8 @@ def student_source(source: str, module: str, chapter_id: str, path: str = "<modu
         out += lines[cursor:fence.begin]
         if owner.id > chapter_id or (owner.id == chapter_id and not keep_own):
             out += stub_lines(module, fence)
+        elif owner.id == chapter_id:
+            out += lines[fence.begin:fence.end + 1]  # markers stay: the release hook strips them
         else:
             out += lines[fence.begin + 1:fence.end]
         cursor = fence.end + 1

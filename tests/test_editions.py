@@ -1,0 +1,100 @@
+"""Student editions of dlmath: stubs for this and later chapters, reference code for earlier ones."""
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from grading import chapters, editions
+
+MODULE = '''
+def early(x):
+    """Derived in: 01_a §1"""
+    x = check(x)
+    ### BEGIN SOLUTION
+    return x + 1
+    ### END SOLUTION
+
+
+def own(x):
+    """Derived in: 02_b §3.1"""
+    ### BEGIN SOLUTION
+    y = x * 2
+    return y
+    ### END SOLUTION
+
+
+def later(x):
+    """Derived in: 03_c §7"""
+    ### BEGIN SOLUTION
+    return x ** 3
+    ### END SOLUTION
+'''
+
+
+@pytest.fixture
+def three_chapters(monkeypatch):
+    registry = {cid: chapters.Chapter(cid, cid, (chapters.Graded("mod", fn, 1),))
+                for cid, fn in [("01_a", "early"), ("02_b", "own"), ("03_c", "later")]}
+    monkeypatch.setattr(chapters, "CHAPTERS", registry)
+
+
+def run(source, name, *args):
+    namespace = {"check": lambda x: x}
+    exec(compile(source, "mod.py", "exec"), namespace)
+    return namespace[name](*args)
+
+
+def test_student_edition_stubs_this_and_later_chapters_and_keeps_earlier(three_chapters):
+    student = editions.student_source(MODULE, "mod", "02_b")
+    assert "BEGIN SOLUTION" not in student and "x * 2" not in student and "x ** 3" not in student
+    assert run(student, "early", 1) == 2  # earlier chapter: reference code, markers gone
+    assert "x = check(x)" in student      # validation outside the fence stays
+    with pytest.raises(NotImplementedError, match=r"dlmath\.mod\.own is not implemented yet — see 02_b §3\.1"):
+        run(student, "own", 1)
+    with pytest.raises(NotImplementedError, match="see 03_c §7"):
+        run(student, "later", 1)
+
+
+def test_course_source_keeps_its_own_solutions_but_never_a_later_chapters(three_chapters):
+    source = editions.student_source(MODULE, "mod", "02_b", keep_own=True)
+    assert run(source, "own", 2) == 4 and "### BEGIN SOLUTION" in source
+    assert "x ** 3" not in source
+
+
+def test_a_fence_no_chapter_grades_is_an_error(three_chapters):
+    with pytest.raises(ValueError, match="no chapter grades it"):
+        editions.student_source(MODULE.replace("def later", "def orphan"), "mod", "01_a")
+
+
+@pytest.mark.parametrize("broken, message", [
+    (MODULE.replace("    ### END SOLUTION\n", "", 1), "inside another fence"),
+    (MODULE + "\n    ### END SOLUTION\n", "END SOLUTION without BEGIN"),
+    ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "outside any function"),
+])
+def test_malformed_fences_are_rejected(three_chapters, broken, message):
+    with pytest.raises(ValueError, match=message):
+        editions.fences(broken)
+
+
+def test_every_fence_in_the_package_belongs_to_a_registered_chapter_and_cites_its_section():
+    for path in sorted(chapters.PACKAGE_DIR.rglob("*.py")):
+        module = path.relative_to(chapters.PACKAGE_DIR).with_suffix("").as_posix().replace("/", ".")
+        for fence in editions.fences(path.read_text(), str(path)):
+            owner = chapters.owner_of(module, fence.function)
+            assert owner is not None, f"{module}.{fence.function}"
+            assert fence.section.startswith(owner.id + " §"), f"{module}.{fence.function}: {fence.section}"
+
+
+def test_every_graded_function_has_exactly_one_fence():
+    for chapter in chapters.CHAPTERS.values():
+        for graded in chapter.graded:
+            source = (chapters.PACKAGE_DIR / f"{graded.module}.py").read_text()
+            assert [f.function for f in editions.fences(source)].count(graded.name) == 1, graded
+
+
+def test_the_student_package_compiles_and_ships_only_released_check_data(tmp_path):
+    package = editions.write_student_package("03_activations", tmp_path)
+    for path in package.rglob("*.py"):
+        ast.parse(path.read_text(), str(path))
+    assert sorted(p.name for p in (package / "checking" / "public").iterdir()) == ["03_activations.json"]
