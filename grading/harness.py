@@ -14,6 +14,7 @@ which nbgrader reads as the cell's partial credit.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -34,8 +35,18 @@ def _precomputed(chapter_id: str, here: Path):
     return from_json(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-def _verdicts(chapter_id: str):
+def _submission_folder() -> Path:
+    """The folder whose ``dlmath/`` is graded: the kernel's cwd (a chapter folder), or else — the
+    instructor running ``notebooks/`` in the repository — the folder of the importable dlmath."""
     here = Path.cwd()
+    if (here / "dlmath").is_dir():
+        return here
+    spec = importlib.util.find_spec("dlmath")
+    return Path(spec.origin).parent.parent if spec and spec.origin else here
+
+
+def _verdicts(chapter_id: str):
+    here = _submission_folder()
     key = (chapter_id, str(here))
     if key not in _memo:
         verdicts = _precomputed(chapter_id, here)
