@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,7 +142,6 @@ def skip_if_missing(seconds: float = 20.0):
         with time_limit(seconds):
             yield
     except NotImplementedError as error:
-        print(f"⏭  Skipped: {error or 'a function this cell uses is not implemented yet'}.")
-        print("   Implement it, then re-run this cell to see the result.")
+        print(f"⏭  Skipped: {error or 'a function this cell uses is not implemented yet'}. Implement it, then re-run this cell.")
     except TimeLimitExceeded:
-        print(f"⏭  Stopped after {seconds:g} s: a function this cell uses may loop forever.", file=sys.stdout)
+        print(f"⏭  Stopped after {seconds:g} s: a function this cell uses may loop forever.")
