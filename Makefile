@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 LAB_ARGS ?=
 WORKSPACE ?= workspace
+# Jupyter refuses to run as root without --allow-root (containers, CI)
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
 
 .PHONY: lab test demo fixtures progress clean
@@ -21,7 +23,7 @@ $(INSTALLED): pyproject.toml
 
 lab: $(INSTALLED)
 	$(PY) -m grading workspace --into $(WORKSPACE)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(WORKSPACE) $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(WORKSPACE) $(ROOT_ARGS) $(LAB_ARGS)
 
 test: $(INSTALLED)
 	$(PY) -m pytest $(PYTEST_ARGS)

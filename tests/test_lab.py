@@ -48,7 +48,8 @@ def test_make_lab_serves_the_student_notebook_through_the_contents_api(tmp_path)
         stub = (tmp_path / "workspace" / CHAPTER / "dlmath" / "activations.py").read_text()
         assert "raise NotImplementedError" in stub and "BEGIN SOLUTION" not in stub
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
 

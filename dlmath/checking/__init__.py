@@ -132,7 +132,7 @@ def assert_implemented(name: str) -> None:
 
 
 @contextlib.contextmanager
-def skip_if_missing(seconds: float = 20.0):
+def skip_if_missing(seconds: float = 10.0):
     """Run a cell's body; if it reaches an unimplemented stub, say which one and skip the rest.
 
     Also stops a body that runs longer than ``seconds`` (an endless loop in a
