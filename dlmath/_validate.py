@@ -64,9 +64,11 @@ def check_axis(axis, array: np.ndarray, name: str) -> int:
     """Return ``axis`` as a non-negative int valid for ``array``.
 
     Raises:
-        TypeError: if ``axis`` is not an integer.
-        ValueError: if ``array`` is 0-d or ``axis`` is out of range.
+        TypeError: if ``axis`` is not an integer (bools included).
+        ValueError: if ``array`` is 0-d, ``axis`` is out of range, or that axis is empty.
     """
+    if isinstance(axis, (bool, np.bool_)):
+        raise TypeError(f"axis must be an integer, got {axis!r}")
     try:
         axis = operator.index(axis)
     except TypeError:
@@ -78,6 +80,8 @@ def check_axis(axis, array: np.ndarray, name: str) -> int:
             f"axis {axis} is out of range for {name} with {array.ndim} dimension(s) "
             f"(shape {array.shape}); valid axes are {-array.ndim}..{array.ndim - 1}"
         )
+    if array.shape[axis] == 0:
+        raise ValueError(f"{name} has no entries along axis {axis} (shape {array.shape}): nothing to normalise over")
     return axis % array.ndim
 
 

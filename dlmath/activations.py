@@ -1,8 +1,10 @@
 r"""Activation functions and their backward passes (chapter 03_activations).
 
 Every function is elementwise or works along one axis, keeps the float dtype of
-its input (float32 in, float32 out; integers become float64) and is finite for
-every finite input, including ±1000, without a RuntimeWarning.
+its input (float32 in, float32 out; integers become float64) and is finite,
+without a RuntimeWarning, for every finite input — ±1000 and far beyond. (The
+axis functions need the spread max − min along the axis to be a float itself,
+below ~1.8e308 in float64; log_softmax's answer, −spread, can't exist otherwise.)
 
 Backward functions are vector-Jacobian products: given ``dout`` = ∂L/∂y, the
 upstream gradient of the output ``y = f(z)``, and the input ``z`` the forward

@@ -17,6 +17,7 @@ Re-running it regrades from scratch and gives the same grades.
 """
 from __future__ import annotations
 
+import html
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -92,6 +93,22 @@ def _reconcile(gb: Gradebook, chapter: chapters.Chapter, student: str, verdicts:
     return notes
 
 
+def _write_fallback_feedback(root: Path, chapter: chapters.Chapter, student: str, verdicts) -> None:
+    """nbgrader writes no feedback for a notebook that could not run (its kernel died): say what happened."""
+    reports = "\n\n".join(html.escape(v.report()) for v in verdicts.values())
+    total = sum(v.score for v in verdicts.values())
+    points = sum(v.points for v in verdicts.values())
+    page = (f"<!doctype html><meta charset='utf-8'><title>{chapter.id} feedback</title>"
+            f"<h1>{chapter.id}: {total:g} / {points:g} points</h1>"
+            "<p>Your notebook could not be run to the end during grading (its kernel stopped, for example "
+            "because a function ended the Python process). Your functions were graded directly on the hidden "
+            "inputs, so only the function at fault lost points:</p>"
+            f"<pre>{reports}</pre>")
+    target = root / "feedback" / student / chapter.id
+    target.mkdir(parents=True, exist_ok=True)
+    (target / f"{chapter.id}.html").write_text(page, encoding="utf-8")
+
+
 def autograde(chapter_id: str, root: Path | None = None, log=print) -> ClassResult:
     chapter = chapters.get(chapter_id)
     root = root or course.root()
@@ -134,5 +151,8 @@ def autograde(chapter_id: str, root: Path | None = None, log=print) -> ClassResu
             graded.notebook_failed = not (root / "autograded" / student / chapter.id / f"{chapter.id}.ipynb").exists()
 
     course.nbgrader(root, "generate_feedback", chapter.id, "--force")
+    for student, graded in results.items():
+        if graded.notebook_failed:
+            _write_fallback_feedback(root, chapter, student, from_json((verdict_dir / f"{student}.json").read_text()))
     course.nbgrader(root, "export", f"--to={root / 'grades.csv'}")
     return ClassResult(chapter.id, list(results.values()), nbgrader_seconds)

@@ -68,12 +68,14 @@ CLASS_03 = {
     "softmax_wrong_axis": {"softmax": "e = np.exp(z - np.max(z, axis=0, keepdims=True))\nreturn e / np.sum(e, axis=0, keepdims=True)"},
     "wrong_derivative": {"tanh_backward": "return dout * (1 - z * z)"},
     "infinite_loop": {"relu": "while True:\n    pass"},
+    "kills_kernel": {"tanh": "import os\nos._exit(1)"},
     "tamperer": "zeros",  # implemented-but-wrong functions, plus the tampering below
 }
 # what each simulated learner should lose: every other function keeps full marks
 EXPECTED_LOSSES_03 = {
     "correct": set(), "naive_sigmoid": {"sigmoid"}, "softmax_no_shift": {"softmax"},
     "softmax_wrong_axis": {"softmax"}, "wrong_derivative": {"tanh_backward"}, "infinite_loop": {"relu"},
+    "kills_kernel": {"tanh"},
 }
 
 

@@ -78,6 +78,15 @@ def test_feedback_shows_each_hidden_check_and_no_solution(graded_class):
             assert "6/8 hidden checks passed" in html and "np.exp overflowed" in html
 
 
+def test_a_kernel_killed_by_a_function_costs_only_that_function(graded_class):
+    root, students = graded_class
+    killer = students["kills_kernel"]
+    assert killer.notebook_failed  # nbgrader could not run the notebook to the end...
+    assert killer.total == sum(FULL.values()) - FULL["tanh"]  # ...yet only tanh lost its point
+    html = (root / "feedback" / "kills_kernel" / CHAPTER / f"{CHAPTER}.html").read_text()
+    assert "could not be run to the end" in html and "the process running it died" in html
+
+
 def test_regrading_gives_the_same_grades_and_leaves_submissions_untouched(graded_class):
     root, students = graded_class
     before = tree_digest(root / "submitted")
