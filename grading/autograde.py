@@ -27,23 +27,30 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from grading import chapters, course, intake
 from grading.harness import VERDICTS_ENV
-from grading.judge import FunctionVerdict, from_json, judge_submission, to_json
+from grading.judge import FunctionVerdict, judge_submission, to_json
 from grading.release import release_dir
 
 
 @dataclass
 class Graded:
     student: str
-    scores: dict[str, float]
-    points: dict[str, float]
+    verdicts: dict[str, FunctionVerdict]
     judge_seconds: float
     ignored: list[str] = field(default_factory=list)
     notebook_failed: bool = False
     reconciled: list[str] = field(default_factory=list)
 
     @property
+    def scores(self) -> dict[str, float]:
+        return {name: v.score for name, v in self.verdicts.items()}
+
+    @property
     def total(self) -> float:
         return round(sum(self.scores.values()), 6)
+
+    @property
+    def points(self) -> float:
+        return sum(v.points for v in self.verdicts.values())
 
 
 @dataclass
@@ -64,7 +71,7 @@ class ClassResult:
         lines = [head, "-" * len(head)]
         for s in self.students:
             cells = " ".join(f"{s.scores[n]:>8.3g}" for n in functions)
-            lines.append(f"{s.student:<{width}} {cells} {s.total:>5.3g}/{sum(s.points.values()):g}")
+            lines.append(f"{s.student:<{width}} {cells} {s.total:>5.3g}/{s.points:g}")
         lines.append(f"{len(self.students)} submissions, {self.seconds_per_submission:.2f} s per submission "
                      f"(judge + nbgrader autograde, serial)")
         for s in self.students:
@@ -109,50 +116,70 @@ def _write_fallback_feedback(root: Path, chapter: chapters.Chapter, student: str
     (target / f"{chapter.id}.html").write_text(page, encoding="utf-8")
 
 
-def autograde(chapter_id: str, root: Path | None = None, log=print) -> ClassResult:
-    chapter = chapters.get(chapter_id)
-    root = root or course.root()
-    release = release_dir(chapter.id, root)
-    if not release.is_dir():
-        raise SystemExit(f"{release} does not exist: run `python -m grading release {chapter.id}` first")
+def _submissions(chapter: chapters.Chapter, root: Path) -> list[Path]:
+    if not release_dir(chapter.id, root).is_dir():
+        raise SystemExit(f"{release_dir(chapter.id, root)} does not exist: run `python -m grading release {chapter.id}` first")
     submitted = sorted(p for p in (root / "submitted").glob(f"*/{chapter.id}") if p.is_dir())
     if not submitted:
         raise SystemExit(f"no submissions in {root / 'submitted'}/*/{chapter.id}")
+    return submitted
 
-    verdict_dir = root / "verdicts" / chapter.id
-    shutil.rmtree(verdict_dir, ignore_errors=True)
-    verdict_dir.mkdir(parents=True)
-    results: dict[str, Graded] = {}
+
+def intake_and_judge(chapter: chapters.Chapter, root: Path, verdict_dir: Path, log) -> dict[str, Graded]:
+    """Steps 1–2: register, whitelist and judge every submission; save the verdicts for the kernels."""
+    results = {}
     with _gradebook(root) as gb:
-        for folder in submitted:
+        for folder in _submissions(chapter, root):
             student = folder.parent.name
             gb.update_or_create_student(student)
-            ignored = intake.take(chapter, folder, release, root / "intake" / student / chapter.id)
+            taken = root / "intake" / student / chapter.id
+            ignored = intake.take(chapter, folder, release_dir(chapter.id, root), taken)
             start = time.perf_counter()
-            verdicts = judge_submission(chapter.id, root / "intake" / student / chapter.id)
+            verdicts = judge_submission(chapter.id, taken)
             seconds = time.perf_counter() - start
             (verdict_dir / f"{student}.json").write_text(to_json(chapter.id, verdicts), encoding="utf-8")
-            results[student] = Graded(student, {n: v.score for n, v in verdicts.items()},
-                                      {n: v.points for n, v in verdicts.items()}, seconds, ignored)
+            results[student] = Graded(student, verdicts, seconds, ignored)
             log(f"judged {student}: {results[student].total:g} points in {seconds:.2f} s")
+    return results
 
+
+def run_notebooks(chapter: chapters.Chapter, root: Path, verdict_dir: Path, log) -> float:
+    """Step 3: nbgrader autograde on the intake copies; return its seconds. A failed notebook is logged, not fatal."""
     start = time.perf_counter()
     try:
         course.nbgrader(root, "autograde", chapter.id, "--force", "--CourseDirectory.submitted_directory=intake",
                         env={VERDICTS_ENV: str(verdict_dir)}, limit_memory=True)
-    except RuntimeError as error:  # some notebook failed (e.g. its kernel died); its grades still come from the judge
+    except RuntimeError as error:  # e.g. a kernel died: that student's grades still come from the judge
         log(str(error).splitlines()[0])
-    nbgrader_seconds = time.perf_counter() - start
+    return time.perf_counter() - start
 
+
+def reconcile(chapter: chapters.Chapter, root: Path, results: dict[str, Graded]) -> None:
+    """Step 4: the judge's scores go into the gradebook, whatever each kernel reported."""
     with _gradebook(root) as gb:
         for student, graded in results.items():
-            verdicts = from_json((verdict_dir / f"{student}.json").read_text(encoding="utf-8"))
-            graded.reconciled = _reconcile(gb, chapter, student, verdicts)
+            graded.reconciled = _reconcile(gb, chapter, student, graded.verdicts)
             graded.notebook_failed = not (root / "autograded" / student / chapter.id / f"{chapter.id}.ipynb").exists()
 
+
+def feedback_and_export(chapter: chapters.Chapter, root: Path, results: dict[str, Graded]) -> None:
+    """Step 5: feedback HTML for everyone (our own page where nbgrader had no notebook), then grades.csv."""
     course.nbgrader(root, "generate_feedback", chapter.id, "--force")
     for student, graded in results.items():
         if graded.notebook_failed:
-            _write_fallback_feedback(root, chapter, student, from_json((verdict_dir / f"{student}.json").read_text()))
+            _write_fallback_feedback(root, chapter, student, graded.verdicts)
     course.nbgrader(root, "export", f"--to={root / 'grades.csv'}")
+
+
+def autograde(chapter_id: str, root: Path | None = None, log=print) -> ClassResult:
+    """Grade every ``submitted/<student>/<chapter>/``: the five steps above, in order."""
+    chapter = chapters.get(chapter_id)
+    root = root or course.root()
+    verdict_dir = root / "verdicts" / chapter.id
+    shutil.rmtree(verdict_dir, ignore_errors=True)
+    verdict_dir.mkdir(parents=True)
+    results = intake_and_judge(chapter, root, verdict_dir, log)
+    nbgrader_seconds = run_notebooks(chapter, root, verdict_dir, log)
+    reconcile(chapter, root, results)
+    feedback_and_export(chapter, root, results)
     return ClassResult(chapter.id, list(results.values()), nbgrader_seconds)

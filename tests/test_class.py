@@ -45,6 +45,13 @@ def test_each_mistake_loses_points_on_its_own_function_only(graded_class, studen
     assert lost == demo.EXPECTED_LOSSES_03[student], scores
 
 
+@pytest.mark.parametrize("student", ["correct", "naive_sigmoid", "softmax_no_shift"])
+def test_the_notebook_kernel_itself_reported_the_judges_scores(graded_class, student):
+    # honest work needs no correction: in particular NumPy's RuntimeWarnings (naive sigmoid, softmax
+    # without the shift) never reached stderr, which would have zeroed the cell in nbgrader
+    assert graded_class[1][student].reconciled == []
+
+
 def test_tampering_gains_nothing_over_the_same_work_done_honestly(graded_class, tmp_path):
     root, students = graded_class
     honest = tmp_path / "honest"

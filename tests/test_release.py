@@ -35,6 +35,14 @@ def test_release_contains_the_notebook_and_the_student_package(released):
     assert (path / "dlmath" / "checking" / "public" / f"{CHAPTER}.json").is_file()
 
 
+def test_release_holds_neither_the_grader_nor_its_hidden_inputs(released):
+    _, path = released
+    names = {p.name for p in path.rglob("*")}
+    assert "grading" not in names and "fixtures" not in names
+    assert not [p for p in path.rglob("*.json") if '"audience": "hidden"' in p.read_text()]
+    assert [p for p in path.rglob("*.json") if '"audience": "public"' in p.read_text()]  # the public ones are there
+
+
 def test_release_imports_and_its_functions_are_stubs_naming_their_section(released):
     _, path = released
     code = ("import sys; sys.path.insert(0, '.')\nimport dlmath.activations as a\ntry:\n    a.softmax([1.0, 2.0])\n"
