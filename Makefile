@@ -37,5 +37,6 @@ fixtures: $(INSTALLED)
 progress: $(INSTALLED)
 	$(PY) -m grading progress --into $(WORKSPACE)
 
+# build/ only: course/ holds a class's grades and workspace/ a learner's work
 clean:
-	rm -rf build course/release course/autograded course/feedback course/intake course/verdicts
+	rm -rf build

@@ -13,6 +13,7 @@ the references.
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import re
 import zlib
@@ -25,6 +26,11 @@ from grading import chapters
 from grading.tensorflow_reference import load as load_tensorflow
 
 AUDIENCES = ("public", "hidden")
+
+
+def _params(module: str, function: str) -> list[str]:
+    """The function's parameter names, so feedback can say `z = 1000` rather than 'the first input'."""
+    return list(inspect.signature(getattr(importlib.import_module(f"dlmath.{module}"), function)).parameters)
 
 
 def _section(module: str, function: str) -> str:
@@ -50,6 +56,7 @@ def build(tf, chapter: chapters.Chapter, audience: str) -> dict:
         functions[graded.name] = {
             "module": graded.module,
             "section": _section(graded.module, graded.name),
+            "params": _params(graded.module, graded.name),
             "points": graded.points,
             "hints": references.HINTS.get(graded.name, {}),
             "cases": [as_json_case(c) for c in cases[graded.name]],

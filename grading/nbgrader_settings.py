@@ -5,16 +5,18 @@ gets these, so the traps listed in FACTS.md are closed for both.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from grading import chapters, editions
 
 
-def strip_release(assignment: str, student: str, notebooks) -> None:
-    """post_convert_hook of generate_assignment: nbgrader copies .py files verbatim, solutions included."""
-    from nbgrader.apps import NbGraderAPI  # noqa: F401  (only to be sure we run inside nbgrader)
+def strip_release(root: Path, assignment: str, student: str, notebooks) -> None:
+    """post_convert_hook of generate_assignment: nbgrader copies .py files verbatim, solutions included.
 
-    release = Path.cwd() / "release" / assignment / "dlmath"
+    nbgrader only logs a failing hook, so `grading.release` checks the result (no marker, no solution line).
+    """
+    release = root / "release" / assignment / "dlmath"
     if release.is_dir():
         editions.strip_package(release, assignment)
 
@@ -26,5 +28,5 @@ def configure(c, root: Path) -> None:
     c.Autograde.exclude_overwriting = {ch.id: [f"dlmath/{m}.py" for m in ch.modules] for ch in chapters.CHAPTERS.values()}
     # a deleted hidden-test cell is put back instead of scoring 0
     c.OverwriteCells.add_missing_cells = True
-    c.GenerateAssignment.post_convert_hook = strip_release
+    c.GenerateAssignment.post_convert_hook = functools.partial(strip_release, root)
     c.Execute.timeout = 30

@@ -12,6 +12,10 @@ runs that function's cases, saves ``<name>.npz`` (return values) and
 ``<name>.json`` (status, error, warnings per case) in REQUEST_DIR, and answers
 ``done <name>`` on its protocol channel (the original stdout; the learner's
 prints go to stderr).
+
+Its few lines of "call and capture" mirror ``dlmath.checking.calling`` on
+purpose: in this process the name ``dlmath`` is the submission's package, so
+the grader's own copy of that module can't be imported here.
 """
 from __future__ import annotations
 

@@ -112,3 +112,10 @@ def test_check_reloads_a_module_edited_after_import(learner):
             "p.write_text(p.read_text().replace('    return z\\n', '    return np.maximum(z, 0)\\n', 1))\n"
             "os.utime(p, (time.time() + 5, time.time() + 5))\nprint(run('relu')[0].passed)")
     assert run_python(["-c", code], folder).stdout.split() == ["False", "True"]
+
+
+def test_a_wrong_value_is_shown_with_the_named_inputs_expected_and_got(learner):
+    folder = learner({"relu_backward": "return np.where(z >= 0, dout, 0)"})
+    done = run_python(["-m", "dlmath", "check", "relu_backward"], folder)
+    # the first failing element: the inputs by their parameter names, then expected vs got
+    assert "wrong values at index (3,) (dout = " in done.stdout and ", z = 0): expected 0, got " in done.stdout, done.stdout

@@ -46,6 +46,7 @@ class Case:
     rtol: float = 1e-7
     atol: float = 0.0
     mistakes: tuple[Mistake, ...] = ()
+    arg_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,10 @@ def _decode_value(value):
     return arrays.decode(value) if arrays.is_encoded(value) else value
 
 
-def _case_from_json(function: str, raw: dict) -> Case:
+def _case_from_json(function: str, raw: dict, params: list[str]) -> Case:
     return Case(
         function=function,
+        arg_names=tuple(params[:len(raw["args"])]),
         name=raw["name"],
         args=tuple(_decode_value(a) for a in raw["args"]),
         kwargs={k: _decode_value(v) for k, v in raw.get("kwargs", {}).items()},
@@ -92,7 +94,7 @@ def load_chapter_file(path: Path) -> dict[str, FunctionSpec]:
             section=spec["section"],
             points=spec.get("points", 1),
             hints=spec.get("hints", {}),
-            cases=tuple(_case_from_json(name, c) for c in spec["cases"]),
+            cases=tuple(_case_from_json(name, c, spec.get("params", [])) for c in spec["cases"]),
         )
         for name, spec in raw["functions"].items()
     }

@@ -45,13 +45,10 @@ def _where(case: Case, got: np.ndarray, index: tuple) -> str:
     parts = []
     for position, arg in enumerate(case.args):
         if isinstance(arg, np.ndarray) and arg.shape == got.shape:
-            parts.append(f"{_arg_name(position)} = {_fmt(arg[index])}")
+            name = case.arg_names[position] if position < len(case.arg_names) else f"input {position + 1}"
+            parts.append(f"{name} = {_fmt(arg[index])}")
     at = f" at index {index}" if got.ndim else ""
     return f"{at}{' (' + ', '.join(parts) + ')' if parts else ''}: expected {_fmt(case.expected[index])}, got {_fmt(got[index])}"
-
-
-def _arg_name(position: int) -> str:
-    return {0: "first input", 1: "second input"}.get(position, f"input {position + 1}")
 
 
 def _first_index(mask: np.ndarray) -> tuple:
