@@ -138,14 +138,14 @@ def _outcomes(name: str, spec: FunctionSpec, status: str, directory: Path) -> li
     reports = json.loads((directory / f"{name}.json").read_text())
     with np.load(directory / f"{name}.npz", allow_pickle=False) as values:
         values = dict(values)
-    return [Outcome(r["status"], value=values.get(f"c{i}", r.get("value_repr")), error=r.get("error", ""),
+    return [Outcome(r["status"], value=values.get(f"c{i}"), error=r.get("error", ""),
                     warnings=tuple(r.get("warnings", ()))) for i, r in enumerate(reports)]
 
 
-def judge_submission(chapter_id: str, submission: Path, fixture: Path | None = None) -> dict[str, FunctionVerdict]:
+def judge_submission(chapter_id: str, submission: Path) -> dict[str, FunctionVerdict]:
     """Score every graded function of ``chapter_id`` in the submission folder (which holds ``dlmath/``)."""
     chapter = chapters.get(chapter_id)
-    specs = load_chapter_file(fixture or chapter.hidden_fixture)
+    specs = load_chapter_file(chapter.hidden_fixture)
     submission = Path(submission).resolve()
     verdicts = {}
     with tempfile.TemporaryDirectory(prefix="dlmath-judge-") as tmp:

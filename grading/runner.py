@@ -67,14 +67,15 @@ def _run_one(function, args, kwargs) -> tuple[dict, object]:
     if any(isinstance(a, np.ndarray) and not np.array_equal(a, b, equal_nan=True) for a, b in zip(copies, args)):
         return {"status": "mutated"}, None
     report = {"status": "ok", "warnings": [f"{w.category.__name__}: {w.message}"[:300] for w in caught]}
+    if value is None:
+        return report, None  # the judge reads "no value" as "returned None"
     try:
         array = np.asarray(value)
-        if array.dtype.kind not in "fiub":
-            raise TypeError
-        return report, array
     except Exception:
-        report["value_repr"] = f"{type(value).__name__}"
-        return report, None
+        array = None
+    if array is None or array.dtype.kind not in "fiub":
+        return {**report, "status": "bad_return", "error": type(value).__name__}, None
+    return report, array
 
 
 def main(submission: str, request_dir: str) -> None:

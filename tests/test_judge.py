@@ -64,6 +64,13 @@ def test_printing_to_stdout_or_stderr_does_not_confuse_the_runner(learner):
     assert scores(folder) == FULL
 
 
+def test_a_missing_return_or_a_non_array_is_named_in_the_feedback(learner):
+    result = judge_submission(CHAPTER, learner({"relu": "np.maximum(z, 0)", "tanh": "return 'text'"}))
+    assert result["relu"].checks[0].problem == "returned None — is a `return` statement missing?"
+    assert result["tanh"].checks[0].problem == "returned a str, expected a NumPy array"
+    assert only_lost({n: v.score for n, v in result.items()}, "relu", "tanh")
+
+
 def test_each_function_is_graded_with_the_reference_for_the_others(learner):
     # softmax is wrong; softmax_backward and log_softmax call it but are themselves right
     wrong_softmax = "e = np.exp(z - np.max(z, axis=0, keepdims=True))\nreturn e / np.sum(e, axis=0, keepdims=True)"
