@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dlmath.checking import dependency_notes, run
+from dlmath.checking import report_lines, run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,13 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    for report in reports:
-        print(report.text().splitlines()[0] if args.summary else report.text())
-    if not args.summary:
-        for note in dependency_notes(reports):
-            print(note)
+    print("\n".join(report_lines(reports, summary=args.summary)))
     passed = sum(r.passed for r in reports)
-    print(f"{passed}/{len(reports)} functions pass all their checks")
     return 0 if passed == len(reports) else 1
 
 

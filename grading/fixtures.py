@@ -57,7 +57,6 @@ def build(tf, chapter: chapters.Chapter, audience: str) -> dict:
             "module": graded.module,
             "section": _section(graded.module, graded.name),
             "params": _params(graded.module, graded.name),
-            "points": graded.points,
             "hints": references.HINTS.get(graded.name, {}),
             "cases": [as_json_case(c) for c in cases[graded.name]],
         }

@@ -21,7 +21,7 @@ from dlmath.checking.calling import TimeLimitExceeded, run_case, time_limit
 from dlmath.checking.cases import FunctionSpec, resolve
 from dlmath.checking.compare import CaseResult, judge
 
-__all__ = ["check", "run", "assert_implemented", "skip_if_missing", "dependency_notes", "FunctionReport"]
+__all__ = ["check", "run", "assert_implemented", "skip_if_missing", "report_lines", "FunctionReport"]
 
 _loaded_mtimes: dict[str, float] = {}
 
@@ -94,7 +94,7 @@ def run(*names: str, seconds: float = 5.0) -> list[FunctionReport]:
     return [_report(spec, seconds) for spec in resolve(names)]
 
 
-def dependency_notes(reports: list[FunctionReport]) -> list[str]:
+def _dependency_notes(reports: list[FunctionReport]) -> list[str]:
     failing = {r.spec.name for r in reports if not r.passed}
     notes = []
     for report in reports:
@@ -104,6 +104,14 @@ def dependency_notes(reports: list[FunctionReport]) -> list[str]:
     return notes
 
 
+def report_lines(reports: list[FunctionReport], summary: bool = False) -> list[str]:
+    """The printed report: a block per function (one line each with ``summary``), notes, then the total."""
+    lines = [r.text().splitlines()[0] if summary else r.text() for r in reports]
+    if not summary:
+        lines += _dependency_notes(reports)
+    return lines + [f"{sum(r.passed for r in reports)}/{len(reports)} functions pass all their checks"]
+
+
 def check(*names: str, seconds: float = 5.0) -> None:
     """Print a pass/fail line per function, with the first failing input and a hint."""
     try:
@@ -111,11 +119,8 @@ def check(*names: str, seconds: float = 5.0) -> None:
     except ValueError as error:
         print(error)
         return
-    for line in [r.text() for r in reports] + dependency_notes(reports):
-        print(line)
-    if len(reports) > 1:
-        done = sum(r.passed for r in reports)
-        print(f"— {done}/{len(reports)} functions pass all their checks")
+    lines = report_lines(reports)
+    print("\n".join(lines if len(reports) > 1 else lines[:-1]))  # one function: its line says it all
 
 
 def assert_implemented(name: str) -> None:

@@ -9,7 +9,9 @@ File layout::
 
     {"chapter": "03_activations", "reference": "...",
      "functions": {"sigmoid": {"module": "activations", "section": "03_activations §2.2",
-                               "points": 1, "hints": {...}, "cases": [case, ...]}}}
+                               "params": ["z"], "hints": {...}, "cases": [case, ...]}}}
+
+(Points live in the grader's chapter registry, not here.)
 
 A case holds ``name``, ``args`` (list), ``kwargs`` (dict), either ``expected``
 or ``raises`` (an exception name), ``rtol``/``atol``, and ``mistakes``: outputs
@@ -55,7 +57,6 @@ class FunctionSpec:
     module: str
     chapter: str
     section: str
-    points: float
     hints: dict = field(default_factory=dict)
     cases: tuple[Case, ...] = ()
 
@@ -92,7 +93,6 @@ def load_chapter_file(path: Path) -> dict[str, FunctionSpec]:
             module=spec["module"],
             chapter=raw["chapter"],
             section=spec["section"],
-            points=spec.get("points", 1),
             hints=spec.get("hints", {}),
             cases=tuple(_case_from_json(name, c, spec.get("params", [])) for c in spec["cases"]),
         )
