@@ -23,8 +23,9 @@ def main(argv: list[str] | None = None) -> int:
                            ("autograde", "grade every submission of a chapter; feedback and grades.csv")]:
         command = commands.add_parser(name, help=helptext)
         command.add_argument("chapters", nargs="+")
-    demo = commands.add_parser("demo", help="release, simulate a class, autograde it and print the table")
-    demo.add_argument("chapter", nargs="?", default="03_activations")
+    demo = commands.add_parser("demo", help="for each graded chapter: release, simulate a class, autograde it, "
+                                            "print the table and compare it with the expected one")
+    demo.add_argument("chapters", nargs="*", help="default: every graded chapter")
 
     for name, helptext in [("workspace", "build or top up workspace/ (the self-learner's copy); never overwrites"),
                            ("progress", "public checks of every chapter in workspace/, one line each")]:
@@ -43,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         for chapter in args.chapters:
             print(autograde(chapter).table())
     elif args.command == "demo":
-        from grading.demo import run
+        from grading.demo import run_all
 
-        print(run(args.chapter).table())
+        return run_all(args.chapters)
     elif args.command == "workspace":
         from grading.workspace import WORKSPACE, build
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import shutil
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,13 +66,15 @@ class ClassResult:
         return (judged + self.nbgrader_seconds) / max(len(self.students), 1)
 
     def table(self) -> str:
+        """Students × functions; columns are numbered, with the function names in a legend above."""
         functions = [g.name for g in chapters.get(self.chapter).graded]
         width = max([len("student")] + [len(s.student) for s in self.students])
-        head = f"{'student':<{width}} " + " ".join(f"{n[:8]:>8}" for n in functions) + "    total"
-        lines = [head, "-" * len(head)]
+        legend = "  ".join(f"[{i}]\u00a0{name}" for i, name in enumerate(functions, 1))  # no break inside an item
+        head = f"{'student':<{width}} " + " ".join(f"{f'[{i}]':>6}" for i in range(1, len(functions) + 1)) + "      total"
+        lines = [textwrap.fill(legend, width=max(len(head), 60), break_on_hyphens=False), head, "-" * len(head)]
         for s in self.students:
-            cells = " ".join(f"{s.scores[n]:>8.3g}" for n in functions)
-            lines.append(f"{s.student:<{width}} {cells} {s.total:>5.3g}/{s.points:g}")
+            cells = " ".join(f"{s.scores[n]:>6.3g}" for n in functions)
+            lines.append(f"{s.student:<{width}} {cells} {s.total:>6.3g}/{s.points:g}")
         lines.append(f"{len(self.students)} submissions, {self.seconds_per_submission:.2f} s per submission "
                      f"(judge + nbgrader autograde, serial)")
         for s in self.students:

@@ -54,15 +54,38 @@ class Chapter:
         raise KeyError(f"{self.id} grades no function named {name!r}")
 
 
+def _graded(module: str, names: list[str], points: dict[str, float] | None = None) -> tuple[Graded, ...]:
+    return tuple(Graded(module, n, (points or {}).get(n, 1)) for n in names)
+
+
 def _activations() -> Chapter:
-    points = {"softmax": 2, "softmax_backward": 2, "log_softmax": 2}
     names = ["sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
              "leaky_relu", "leaky_relu_backward", "softmax", "softmax_backward", "log_softmax"]
     return Chapter("03_activations", "Activation functions",
-                   tuple(Graded("activations", n, points.get(n, 1)) for n in names))
+                   _graded("activations", names, {"softmax": 2, "softmax_backward": 2, "log_softmax": 2}))
 
 
-CHAPTERS: dict[str, Chapter] = {c.id: c for c in [_activations()]}
+def _losses() -> Chapter:
+    names = []
+    for loss in ["mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "categorical_cross_entropy",
+                 "categorical_cross_entropy_with_logits", "sparse_categorical_cross_entropy_with_logits"]:
+        names += [loss, f"{loss}_backward"]
+    return Chapter("04_losses", "Loss functions", _graded("losses", names))
+
+
+CHAPTERS: dict[str, Chapter] = {c.id: c for c in [
+    Chapter("00_start_here", "Start here"),
+    Chapter("01_math_toolkit", "The math toolkit", _graded("calculus", [
+        "numerical_derivative", "numerical_gradient", "numerical_jacobian", "relative_error", "unbroadcast"],
+        {"numerical_gradient": 2, "numerical_jacobian": 2, "unbroadcast": 2})),
+    Chapter("02_forward", "The forward pass", _graded("layers", ["dense_forward", "mlp_forward"], {"mlp_forward": 2})),
+    _activations(),
+    _losses(),
+    Chapter("05_backprop", "Backpropagation",
+            _graded("autodiff", ["Value.__add__", "Value.__mul__", "Value.__pow__", "Value.tanh", "Value.exp",
+                                 "Value.backward"], {"Value.backward": 2})
+            + _graded("layers", ["dense_backward", "mlp_backward"], {"dense_backward": 2, "mlp_backward": 3})),
+]}
 
 
 def get(chapter_id: str) -> Chapter:

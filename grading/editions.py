@@ -14,6 +14,7 @@ Signatures, docstrings and input validation sit outside the fences and stay.
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -34,14 +35,26 @@ class Fence:
     section: str
 
 
+def _functions(tree: ast.AST, prefix: str = "") -> dict[ast.AST, str]:
+    """Every function definition with its qualified name: ``sigmoid``, ``Value.tanh``, ``outer.inner``."""
+    found = {}
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            name = prefix + node.name
+            if not isinstance(node, ast.ClassDef):
+                found[node] = name
+            found.update(_functions(node, name + "."))
+    return found
+
+
 def fences(source: str, path: str = "<module>") -> list[Fence]:
-    """Every solution fence in a module, with the function it belongs to.
+    """Every solution fence in a module, with the (qualified) name of the function it belongs to.
 
     Raises:
         ValueError: unbalanced markers, or a fence outside a function or spanning two.
     """
     lines = source.splitlines()
-    functions = [node for node in ast.walk(ast.parse(source)) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    functions = _functions(ast.parse(source))
     found, begin = [], None
     for index, line in enumerate(lines):
         marker = line.strip()
@@ -56,14 +69,17 @@ def fences(source: str, path: str = "<module>") -> list[Fence]:
             owners = [f for f in functions if f.lineno < begin + 1 <= f.end_lineno]
             if not owners:
                 raise ValueError(f"{path}:{begin + 1}: solution fence outside any function")
-            if any(begin < f.lineno - 1 < index for f in functions):
-                raise ValueError(f"{path}:{begin + 1}: solution fence spans a function definition")
             owner = max(owners, key=lambda f: f.lineno)  # innermost
+            # a helper defined wholly inside the fence (a closure) is part of the solution;
+            # a fence reaching into another function's definition is a mistake
+            if any(begin < f.lineno - 1 < index and not (f.end_lineno - 1 < index and owner.lineno < f.lineno <= owner.end_lineno)
+                   for f in functions):
+                raise ValueError(f"{path}:{begin + 1}: solution fence spans a function definition")
             doc = ast.get_docstring(owner) or ""
             match = re.search(r"Derived in:\s*(.+)", doc)
             section = match.group(1).strip() if match else "the chapter notebook"
             indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
-            found.append(Fence(owner.name, begin, index, indent, section))
+            found.append(Fence(functions[owner], begin, index, indent, section))
             begin = None
     if begin is not None:
         raise ValueError(f"{path}:{begin + 1}: BEGIN SOLUTION without END")
@@ -107,18 +123,37 @@ def student_source(source: str, module: str, chapter_id: str, path: str = "<modu
 
 
 def solution_lines(chapter_id: str) -> set[str]:
-    """Substantive lines of every solution the chapter's release must not contain (for the leak gate)."""
-    hidden = set()
+    """Substantive lines of every solution the chapter's release must not contain (for the leak gate).
+
+    A line that also appears outside the fences (``return out`` in given code, say) is public
+    anyway and is left out, so the gate only fires on real solution text.
+    """
+    hidden, public = set(), set()
     for path in sorted(chapters.PACKAGE_DIR.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         module = path.relative_to(chapters.PACKAGE_DIR).with_suffix("").as_posix().replace("/", ".")
         lines = source.splitlines()
+        fenced = set()
         for fence in fences(source, str(path)):
+            fenced.update(range(fence.begin, fence.end + 1))
             owner = chapters.owner_of(module, fence.function)
             if owner is not None and owner.id >= chapter_id:
                 hidden |= {ln.strip() for ln in lines[fence.begin + 1:fence.end]
                            if ln.strip() and not ln.strip().startswith("#")}
-    return hidden
+        public |= {ln.strip() for i, ln in enumerate(lines) if i not in fenced}
+    return hidden - public
+
+
+def _text_lines(path: Path) -> list[str]:
+    """The lines of a file as a reader sees them: a notebook's cell sources, any other file's text."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".ipynb":
+        try:
+            cells = json.loads(text).get("cells", [])
+        except ValueError:
+            return text.splitlines()
+        return [ln for cell in cells for ln in "".join(cell.get("source", "")).splitlines()]
+    return text.splitlines()
 
 
 def strip_package(package: Path, chapter_id: str, keep_own: bool = False) -> None:
@@ -173,7 +208,6 @@ def find_leaks(root: Path, chapter_id: str) -> list[str]:
         for marker in MARKERS:
             if marker in text:
                 leaks.append(f"{path}: contains '{marker}'")
-        for line in secret:
-            if line in text:
-                leaks.append(f"{path}: contains solution line {line!r}")
+        for line in sorted({ln.strip() for ln in _text_lines(path)} & secret):
+            leaks.append(f"{path}: contains solution line {line!r}")
     return leaks

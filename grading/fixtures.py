@@ -20,7 +20,7 @@ import zlib
 
 import numpy as np
 
-from dlmath.checking import arrays
+from dlmath.checking import arrays, callables
 from dlmath.checking.cases import as_json_case
 from grading import chapters
 from grading.tensorflow_reference import load as load_tensorflow
@@ -28,14 +28,24 @@ from grading.tensorflow_reference import load as load_tensorflow
 AUDIENCES = ("public", "hidden")
 
 
-def _params(module: str, function: str) -> list[str]:
-    """The function's parameter names, so feedback can say `z = 1000` rather than 'the first input'."""
-    return list(inspect.signature(getattr(importlib.import_module(f"dlmath.{module}"), function)).parameters)
+def _graded_object(module: str, function: str):
+    """``dlmath.<module>.<function>``; a dotted name (``Value.tanh``) is a method of a class."""
+    found = importlib.import_module(f"dlmath.{module}")
+    for part in function.split("."):
+        found = getattr(found, part)
+    return found
+
+
+def _params(module: str, function: str, driver: str) -> list[str]:
+    """The parameter names, so feedback can say `z = 1000` rather than 'the first input'."""
+    target = callables.DRIVERS[driver] if driver else _graded_object(module, function)
+    names = list(inspect.signature(target).parameters)
+    return names[1:] if driver else names  # a driver's first parameter is the class
 
 
 def _section(module: str, function: str) -> str:
     """The 'Derived in:' line of the instructor docstring — where the notebook derives it."""
-    doc = getattr(importlib.import_module(f"dlmath.{module}"), function).__doc__ or ""
+    doc = _graded_object(module, function).__doc__ or ""
     match = re.search(r"Derived in:\s*(.+)", doc)
     if not match:
         raise ValueError(f"dlmath.{module}.{function}'s docstring has no 'Derived in:' line")
@@ -52,12 +62,15 @@ def build(tf, chapter: chapters.Chapter, audience: str) -> dict:
     rng = np.random.default_rng(zlib.crc32(f"{chapter.id}:{audience}".encode()))
     cases = references.cases(tf, rng, audience)
     functions = {}
+    drivers = getattr(references, "DRIVERS", {})
     for graded in chapter.graded:
+        driver = drivers.get(graded.name, "")
         functions[graded.name] = {
             "module": graded.module,
             "section": _section(graded.module, graded.name),
-            "params": _params(graded.module, graded.name),
+            "params": _params(graded.module, graded.name, driver),
             "hints": references.HINTS.get(graded.name, {}),
+            **({"driver": driver} if driver else {}),
             "cases": [as_json_case(c) for c in cases[graded.name]],
         }
     return {
@@ -101,7 +114,8 @@ def generate(chapter_ids=None, check=False) -> list[str]:
     """Write (or, with ``check``, compare) every fixture file; return the drift found."""
     tf = load_tensorflow()
     problems = []
-    for chapter in [chapters.get(c) for c in chapter_ids] if chapter_ids else chapters.CHAPTERS.values():
+    selected = [chapters.get(c) for c in chapter_ids] if chapter_ids else chapters.CHAPTERS.values()
+    for chapter in [c for c in selected if c.graded]:  # an ungraded chapter (00) has no references
         for audience in AUDIENCES:
             path = _path(chapter, audience)
             fresh = json.loads(_json(build(tf, chapter, audience)))

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlmath.checking import arrays
 from dlmath.checking.cases import FunctionSpec, load_chapter_file
 from dlmath.checking.compare import Outcome, judge as judge_case
 from grading import chapters
@@ -68,11 +69,17 @@ def _request(specs: dict[str, FunctionSpec], directory: Path) -> None:
         if isinstance(value, np.ndarray):
             inputs[key] = value
             return {"npz": key}
-        return value
+        if isinstance(value, (tuple, list)):
+            parts = [store(v, f"{key}.{i}") for i, v in enumerate(value)]
+            return {"tuple": parts} if isinstance(value, tuple) else parts
+        if isinstance(value, dict):
+            return {"dict": {k: store(v, f"{key}.{k}") for k, v in value.items()}}
+        return arrays.encode_value(value)  # functions by name, plain data
 
     for name, spec in specs.items():
         functions[name] = {
             "module": spec.module,
+            "driver": spec.driver,
             "siblings": [s for s, other in specs.items() if other.module == spec.module],
             "cases": [{"args": [store(a, f"{name}.{i}.{j}") for j, a in enumerate(case.args)],
                        "kwargs": {k: store(v, f"{name}.{i}.{k}") for k, v in case.kwargs.items()}}
@@ -82,6 +89,29 @@ def _request(specs: dict[str, FunctionSpec], directory: Path) -> None:
     modules = sorted({spec.module for spec in specs.values()})
     (directory / "request.json").write_text(json.dumps(
         {"functions": functions, "modules": modules, "reference": str(chapters.PACKAGE_DIR)}))
+
+
+class _Unusable:
+    """A returned value that is not an array (a string, an object): the comparison names its type."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(self.type_name)
+
+
+def _rebuild(skeleton, values):
+    """The runner's result structure, with its arrays put back."""
+    if "npz" in skeleton:
+        return values[skeleton["npz"]]
+    if "tuple" in skeleton:
+        return tuple(_rebuild(s, values) for s in skeleton["tuple"])
+    if "list" in skeleton:
+        return [_rebuild(s, values) for s in skeleton["list"]]
+    if "bad" in skeleton:
+        return _Unusable(skeleton["bad"])
+    return None
 
 
 class _Runner:
@@ -138,8 +168,8 @@ def _outcomes(name: str, spec: FunctionSpec, status: str, directory: Path) -> li
     reports = json.loads((directory / f"{name}.json").read_text())
     with np.load(directory / f"{name}.npz", allow_pickle=False) as values:
         values = dict(values)
-    return [Outcome(r["status"], value=values.get(f"c{i}"), error=r.get("error", ""),
-                    warnings=tuple(r.get("warnings", ()))) for i, r in enumerate(reports)]
+    return [Outcome(r["status"], value=_rebuild(r["value"], values) if "value" in r else None,
+                    error=r.get("error", ""), warnings=tuple(r.get("warnings", ()))) for r in reports]
 
 
 def judge_submission(chapter_id: str, submission: Path) -> dict[str, FunctionVerdict]:

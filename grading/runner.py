@@ -8,14 +8,16 @@ nothing. It never sees the expected results: it receives inputs, writes raw
 outputs, and the judge compares them in its own process.
 
 Protocol: the judge writes one function name per line on stdin; the runner
-runs that function's cases, saves ``<name>.npz`` (return values) and
-``<name>.json`` (status, error, warnings per case) in REQUEST_DIR, and answers
+runs that function's cases, saves ``<name>.npz`` (the arrays returned) and
+``<name>.json`` (status, error, warnings and the result's structure per case)
+in REQUEST_DIR, and answers
 ``done <name>`` on its protocol channel (the original stdout; the learner's
 prints go to stderr).
 
 Its few lines of "call and capture" mirror ``dlmath.checking.calling`` on
 purpose: in this process the name ``dlmath`` is the submission's package, so
-the grader's own copy of that module can't be imported here.
+the grader's own modules (reference dlmath, ``checking/arrays.py``,
+``checking/callables.py``) are loaded by path under private names.
 """
 from __future__ import annotations
 
@@ -42,40 +44,110 @@ def _load_package(name: str, directory: Path):
     return package
 
 
-def _load_reference(directory: Path, module: str):
-    """The grader's own (instructor) version of a module, under a private name."""
-    spec = importlib.util.spec_from_file_location(f"_dlmath_reference_{module}", directory / f"{module}.py")
+def _load_file(name: str, path: Path):
+    """A module of the grader's own installation, under a private name (never the submission's)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     loaded = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(loaded)
     return loaded
 
 
-def _argument(value, inputs):
-    return inputs[value["npz"]] if isinstance(value, dict) and "npz" in value else value
+class _Reference(dict):
+    """The grader's (instructor) dlmath modules, loaded on first use: ``reference["layers"]``."""
+
+    def __init__(self, directory: Path):
+        super().__init__()
+        self.directory = directory
+        self.classes: dict[tuple[str, str], type] = {}  # the reference classes, before any mixing
+
+    def __missing__(self, module: str):
+        self[module] = _load_file(f"_dlmath_reference_{module}", self.directory / f"{module}.py")
+        return self[module]
+
+    def __contains__(self, module):
+        return (self.directory / f"{module}.py").is_file()
 
 
-def _run_one(function, args, kwargs) -> tuple[dict, object]:
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            value = function(*copies, **kwargs)
-        except NotImplementedError as error:
-            return {"status": "not_implemented", "error": str(error)}, None
-        except BaseException as error:  # MemoryError, RecursionError, SystemExit ... all cost only this case
-            return {"status": "raised", "error": f"{type(error).__name__}: {error}"[:500]}, None
-    if any(isinstance(a, np.ndarray) and not np.array_equal(a, b, equal_nan=True) for a, b in zip(copies, args)):
-        return {"status": "mutated"}, None
-    report = {"status": "ok", "warnings": [f"{w.category.__name__}: {w.message}"[:300] for w in caught]}
+def _argument(value, inputs, resolve):
+    """Rebuild one case input from the request: arrays from inputs.npz, functions by name."""
+    if isinstance(value, list):
+        return [_argument(v, inputs, resolve) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"npz"}:
+            return inputs[value["npz"]]
+        if set(value) == {"callable"}:
+            return resolve(value["callable"])
+        if set(value) == {"tuple"}:
+            return tuple(_argument(v, inputs, resolve) for v in value["tuple"])
+        if set(value) == {"dict"}:
+            return {k: _argument(v, inputs, resolve) for k, v in value["dict"].items()}
+    return value
+
+
+def _skeleton(value, key: str, values: dict):
+    """The result's structure for the judge, with every array stored in ``values`` under a key."""
     if value is None:
-        return report, None  # the judge reads "no value" as "returned None"
+        return {"none": True}
+    if isinstance(value, (tuple, list)):
+        parts = [_skeleton(v, f"{key}.{i}", values) for i, v in enumerate(value)]
+        return {"tuple": parts} if isinstance(value, tuple) else {"list": parts}
     try:
         array = np.asarray(value)
     except Exception:
         array = None
     if array is None or array.dtype.kind not in "fiub":
-        return {**report, "status": "bad_return", "error": type(value).__name__}, None
-    return report, array
+        return {"bad": type(value).__name__}
+    values[key] = array
+    return {"npz": key}
+
+
+def _run_one(function, args, kwargs, same, key: str, values: dict) -> dict:
+    copies = _copies(args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = function(*copies, **kwargs)
+        except NotImplementedError as error:
+            return {"status": "not_implemented", "error": str(error)}
+        except BaseException as error:  # MemoryError, RecursionError, SystemExit ... all cost only this case
+            return {"status": "raised", "error": f"{type(error).__name__}: {error}"[:500]}
+    if not same(copies, args):
+        return {"status": "mutated"}
+    return {"status": "ok", "warnings": [f"{w.category.__name__}: {w.message}"[:300] for w in caught],
+            "value": _skeleton(value, key, values)}
+
+
+def _copies(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_copies(v) for v in value)
+    return value
+
+
+def _graded_callable(module, name: str, task: dict, learner: dict, reference, drivers):
+    """The callable for one graded function, every other graded function of its module set to the reference.
+
+    While one function is graded, its siblings are the reference ones, so a mistake in (say)
+    softmax costs softmax only, not softmax_backward. A graded method (``Value.tanh``) is graded
+    on a class made of the reference class with only that method taken from the learner, run
+    through its driver.
+    """
+    reference_module = reference[task["module"]]
+    if task.get("driver"):
+        class_name = name.split(".")[0]
+        learner_class = learner[class_name]
+        reference_class = reference.classes.setdefault((task["module"], class_name), getattr(reference_module, class_name))
+        members = {k: v for k, v in vars(reference_class).items() if k not in ("__dict__", "__weakref__")}
+        method = name.split(".")[1]
+        members[method] = vars(learner_class)[method]
+        mixed = type(class_name, (), members)
+        setattr(module, class_name, mixed)  # the learner's method builds new nodes with this class...
+        setattr(reference_module, class_name, mixed)  # ...and so do the reference methods
+        return lambda *args, **kwargs: drivers[task["driver"]](mixed, *args, **kwargs)
+    for sibling in task["siblings"]:
+        setattr(module, sibling, learner[sibling] if sibling == name else getattr(reference_module, sibling))
+    return learner[name]
 
 
 def main(submission: str, request_dir: str) -> None:
@@ -87,34 +159,34 @@ def main(submission: str, request_dir: str) -> None:
     request_dir = Path(request_dir)
     request = json.loads((request_dir / "request.json").read_text())
     inputs = dict(np.load(request_dir / "inputs.npz", allow_pickle=False))
+    grader = Path(request["reference"])
+    own_arrays = _load_file("_dlmath_reference_arrays", grader / "checking" / "arrays.py")
+    own_callables = _load_file("_dlmath_reference_callables", grader / "checking" / "callables.py")
+    reference = _Reference(grader)
     _load_package("dlmath", Path(submission) / "dlmath")
-    reference = {module: _load_reference(Path(request["reference"]), module) for module in request["modules"]}
 
-    originals: dict[str, dict] = {}  # module → the learner's own functions, before any patching
+    def resolve(name):
+        return own_callables.resolve(name, modules=reference)
+
+    originals: dict[str, dict] = {}  # module → the learner's own graded functions (or classes), before any patching
     for line in sys.stdin:
         name = line.strip()
         task = request["functions"][name]
         results, values = [], {}
         try:
             module = importlib.import_module(f"dlmath.{task['module']}")
-            learner = originals.setdefault(task["module"], {s: getattr(module, s) for s in task["siblings"]})
-            function = learner[name]
-            # while one function is graded, every other graded function of its module is the
-            # reference one, so a mistake in (say) softmax costs softmax only, not softmax_backward
-            for sibling in task["siblings"]:
-                setattr(module, sibling, learner[sibling] if sibling == name else getattr(reference[task["module"]], sibling))
+            learner = originals.setdefault(task["module"], {s.split(".")[0]: getattr(module, s.split(".")[0])
+                                                            for s in task["siblings"]})
+            function = _graded_callable(module, name, task, learner, reference, own_callables.DRIVERS)
         except BaseException as error:
             failure = {"status": "raised", "error": f"could not load dlmath.{task['module']}.{name}: "
                                                     f"{type(error).__name__}: {error}"[:500]}
             results = [failure for _ in task["cases"]]
         else:
             for index, case in enumerate(task["cases"]):
-                args = [_argument(a, inputs) for a in case["args"]]
-                kwargs = {k: _argument(v, inputs) for k, v in case["kwargs"].items()}
-                report, value = _run_one(function, args, kwargs)
-                results.append(report)
-                if value is not None:
-                    values[f"c{index}"] = value
+                args = [_argument(a, inputs, resolve) for a in case["args"]]
+                kwargs = {k: _argument(v, inputs, resolve) for k, v in case["kwargs"].items()}
+                results.append(_run_one(function, args, kwargs, own_arrays.same, f"c{index}", values))
         np.savez(request_dir / f"{name}.npz", **values)
         (request_dir / f"{name}.json").write_text(json.dumps(results))
         protocol.write(f"done {name}\n")

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from grading import demo, editions
+from grading import chapters, demo, editions
 
 REPO = Path(__file__).resolve().parent.parent
-CHAPTER = "03_activations"
+CHAPTER = "03_activations"  # the pilot: tests of the machinery itself use it
+GRADED_CHAPTERS = [c.id for c in chapters.CHAPTERS.values() if c.graded]
+ALL_CHAPTERS = list(chapters.CHAPTERS)
 
 
 def learner_folder(tmp: Path, bodies: dict[str, str] | None = None, stubs: bool = False) -> Path:
@@ -19,10 +21,7 @@ def learner_folder(tmp: Path, bodies: dict[str, str] | None = None, stubs: bool 
     except those in ``bodies`` (function → replacement body); all stubs with ``stubs=True``."""
     editions.write_student_package(CHAPTER, tmp)
     if not stubs:
-        source = demo.solved_module("activations")
-        for function, body in (bodies or {}).items():
-            source = demo.replace_body(source, function, body)
-        (tmp / "dlmath" / "activations.py").write_text(source, encoding="utf-8")
+        (tmp / "dlmath" / "activations.py").write_text(demo.solved_module("activations", bodies), encoding="utf-8")
     return tmp
 
 

@@ -97,4 +97,42 @@ def test_the_student_package_compiles_and_ships_only_released_check_data(tmp_pat
     package = editions.write_student_package("03_activations", tmp_path)
     for path in package.rglob("*.py"):
         ast.parse(path.read_text(), str(path))
-    assert sorted(p.name for p in (package / "checking" / "public").iterdir()) == ["03_activations.json"]
+    shipped = sorted(p.stem for p in (package / "checking" / "public").iterdir())
+    assert shipped == [c.id for c in chapters.CHAPTERS.values() if c.graded and c.id <= "03_activations"]
+
+
+CLASS_MODULE = '''
+class Node:
+    def __init__(self, v):
+        self.v = v
+
+    def double(self):
+        """Derived in: 02_b §1"""
+        ### BEGIN SOLUTION
+        def helper():
+            return self.v * 2
+        return helper()
+        ### END SOLUTION
+'''
+
+
+def test_a_method_fence_is_named_by_class_and_may_hold_a_closure(monkeypatch):
+    monkeypatch.setattr(chapters, "CHAPTERS", {"02_b": chapters.Chapter("02_b", "b", (chapters.Graded("mod", "Node.double", 1),))})
+    (fence,) = editions.fences(CLASS_MODULE)
+    assert fence.function == "Node.double" and fence.indent == " " * 8
+    student = editions.student_source(CLASS_MODULE, "mod", "02_b")
+    with pytest.raises(NotImplementedError, match=r"dlmath\.mod\.Node\.double is not implemented yet — see 02_b §1"):
+        namespace = {}
+        exec(compile(student, "mod.py", "exec"), namespace)
+        namespace["Node"](3).double()
+
+
+def test_the_leak_gate_ignores_lines_that_are_public_anyway_and_reads_notebook_cells(tmp_path):
+    secret = editions.solution_lines("01_math_toolkit")
+    assert "return out" not in secret  # also written outside any fence, in given code
+    line = "self.grad += out.grad"
+    assert line in secret
+    import nbformat
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"x = 1\n    {line}")])
+    nbformat.write(notebook, tmp_path / "leaky.ipynb")
+    assert editions.find_leaks(tmp_path, "01_math_toolkit") == [f"{tmp_path / 'leaky.ipynb'}: contains solution line {line!r}"]

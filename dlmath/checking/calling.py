@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from dlmath.checking import arrays, callables
 from dlmath.checking.cases import Case
 from dlmath.checking.compare import Outcome
 
@@ -43,25 +44,42 @@ def time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _copy(value):
-    return value.copy() if isinstance(value, np.ndarray) else value
+def prepared_arguments(case: Case, resolve=callables.resolve) -> tuple[tuple, dict]:
+    """Fresh copies of the case's inputs (so an in-place edit can't corrupt the case), functions resolved."""
+    def prepare(leaf):
+        if isinstance(leaf, arrays.Named):
+            return resolve(leaf.name)
+        return leaf.copy() if isinstance(leaf, np.ndarray) else leaf
+    return arrays.map_leaves(prepare, tuple(case.args)), arrays.map_leaves(prepare, dict(case.kwargs))
 
 
 def run_case(function, case: Case, seconds: float = 5.0) -> Outcome:
     """Call ``function(*case.args, **case.kwargs)`` and describe what happened."""
-    args = tuple(_copy(a) for a in case.args)
+    args, kwargs = prepared_arguments(case)
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("always")
         try:
             with time_limit(seconds):
-                value = function(*args, **dict(case.kwargs))
+                value = function(*args, **kwargs)
         except NotImplementedError as error:
             return Outcome("not_implemented", error=str(error))
         except TimeLimitExceeded as error:
             return Outcome("timeout", error=str(error))
         except Exception as error:
             return Outcome("raised", error=f"{type(error).__name__}: {error}")
-    if any(isinstance(a, np.ndarray) and not np.array_equal(a, b, equal_nan=True) for a, b in zip(args, case.args)):
+    if not _unchanged(args, case.args):
         return Outcome("mutated")
     found = tuple(f"{w.category.__name__}: {w.message}" for w in caught)
     return Outcome("ok", value=value, warnings=found)
+
+
+def _unchanged(used, stored) -> bool:
+    """Did the function leave its (array) inputs as the case has them? Functions passed by name are skipped."""
+    if isinstance(stored, arrays.Named):
+        return True
+    if isinstance(stored, (tuple, list)):
+        return isinstance(used, (tuple, list)) and len(used) == len(stored) and all(
+            _unchanged(u, s) for u, s in zip(used, stored))
+    if isinstance(stored, np.ndarray):
+        return arrays.same(used, stored)
+    return True

@@ -16,6 +16,8 @@ File layout::
 A case holds ``name``, ``args`` (list), ``kwargs`` (dict), either ``expected``
 or ``raises`` (an exception name), ``rtol``/``atol``, and ``mistakes``: outputs
 that typical wrong implementations produce on these inputs, each with a hint.
+Values are arrays, tuples and lists of them, plain JSON data, or functions
+stored by name (see ``arrays.encode_value`` and ``callables``).
 """
 from __future__ import annotations
 
@@ -23,8 +25,6 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-
-import numpy as np
 
 from dlmath.checking import arrays
 
@@ -34,7 +34,7 @@ PUBLIC_DIR = Path(__file__).with_name("public")
 @dataclass(frozen=True)
 class Mistake:
     hint: str
-    output: np.ndarray
+    output: object  # an array, or a tuple/list of arrays like the expected result
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Case:
     name: str
     args: tuple
     kwargs: dict
-    expected: np.ndarray | None = None
+    expected: object = None  # an array, or a tuple/list of arrays
     raises: str | None = None
     rtol: float = 1e-7
     atol: float = 0.0
@@ -59,14 +59,11 @@ class FunctionSpec:
     section: str
     hints: dict = field(default_factory=dict)
     cases: tuple[Case, ...] = ()
+    driver: str = ""  # for a method ("Value.tanh"): the callables.DRIVERS entry that exercises its class
 
     @property
     def qualname(self) -> str:
         return f"dlmath.{self.module}.{self.name}"
-
-
-def _decode_value(value):
-    return arrays.decode(value) if arrays.is_encoded(value) else value
 
 
 def _case_from_json(function: str, raw: dict, params: list[str]) -> Case:
@@ -74,13 +71,13 @@ def _case_from_json(function: str, raw: dict, params: list[str]) -> Case:
         function=function,
         arg_names=tuple(params[:len(raw["args"])]),
         name=raw["name"],
-        args=tuple(_decode_value(a) for a in raw["args"]),
-        kwargs={k: _decode_value(v) for k, v in raw.get("kwargs", {}).items()},
-        expected=_decode_value(raw["expected"]) if raw.get("expected") is not None else None,
+        args=tuple(arrays.decode_value(a) for a in raw["args"]),
+        kwargs={k: arrays.decode_value(v) for k, v in raw.get("kwargs", {}).items()},
+        expected=arrays.decode_value(raw["expected"]) if raw.get("expected") is not None else None,
         raises=raw.get("raises"),
         rtol=raw.get("rtol", 1e-7),
         atol=raw.get("atol", 0.0),
-        mistakes=tuple(Mistake(m["hint"], arrays.decode(m["output"])) for m in raw.get("mistakes", [])),
+        mistakes=tuple(Mistake(m["hint"], arrays.decode_value(m["output"])) for m in raw.get("mistakes", [])),
     )
 
 
@@ -94,6 +91,7 @@ def load_chapter_file(path: Path) -> dict[str, FunctionSpec]:
             chapter=raw["chapter"],
             section=spec["section"],
             hints=spec.get("hints", {}),
+            driver=spec.get("driver", ""),
             cases=tuple(_case_from_json(name, c, spec.get("params", [])) for c in spec["cases"]),
         )
         for name, spec in raw["functions"].items()
@@ -136,13 +134,12 @@ def resolve(names) -> list[FunctionSpec]:
 
 
 def as_json_case(case_dict: dict) -> dict:
-    """Encode the ndarray values of a case dict for writing (used by the fixture generator)."""
-    def enc(v):
-        return arrays.encode(v) if isinstance(v, np.ndarray) else v
+    """Encode the values of a case dict for writing (used by the fixture generator)."""
     out = dict(case_dict)
-    out["args"] = [enc(a) for a in case_dict["args"]]
-    out["kwargs"] = {k: enc(v) for k, v in case_dict.get("kwargs", {}).items()}
+    out["args"] = [arrays.encode_value(a) for a in case_dict["args"]]
+    out["kwargs"] = {k: arrays.encode_value(v) for k, v in case_dict.get("kwargs", {}).items()}
     if case_dict.get("expected") is not None:
-        out["expected"] = enc(case_dict["expected"])
-    out["mistakes"] = [{"hint": m["hint"], "output": enc(m["output"])} for m in case_dict.get("mistakes", [])]
+        out["expected"] = arrays.encode_value(case_dict["expected"])
+    out["mistakes"] = [{"hint": m["hint"], "output": arrays.encode_value(m["output"])}
+                       for m in case_dict.get("mistakes", [])]
     return out

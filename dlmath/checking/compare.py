@@ -41,7 +41,7 @@ def _fmt(x) -> str:
     return format(x, ".8g") if np.isfinite(x) else str(x)
 
 
-def _where(case: Case, got: np.ndarray, index: tuple) -> str:
+def _where(case: Case, got: np.ndarray, expected: np.ndarray, index: tuple) -> str:
     """Describe the inputs and outputs at one element, for the elementwise view of a failure."""
     parts = []
     for position, arg in enumerate(case.args):
@@ -49,7 +49,7 @@ def _where(case: Case, got: np.ndarray, index: tuple) -> str:
             name = case.arg_names[position] if position < len(case.arg_names) else f"input {position + 1}"
             parts.append(f"{name} = {_fmt(arg[index])}")
     at = f" at index {index}" if got.ndim else ""
-    return f"{at}{' (' + ', '.join(parts) + ')' if parts else ''}: expected {_fmt(case.expected[index])}, got {_fmt(got[index])}"
+    return f"{at}{' (' + ', '.join(parts) + ')' if parts else ''}: expected {_fmt(expected[index])}, got {_fmt(got[index])}"
 
 
 def _first_index(mask: np.ndarray) -> tuple:
@@ -61,12 +61,13 @@ def _as_array(value):
         return value, ""
     if value is None:
         return None, "returned None — is a `return` statement missing?"
+    kind = getattr(value, "type_name", None) or type(value).__name__  # the judge's stand-in names the original type
     try:
         array = np.asarray(value)
     except Exception:
-        return None, f"returned a {type(value).__name__}, expected a NumPy array"
+        return None, f"returned a {kind}, expected a NumPy array"
     if array.dtype.kind not in "fiub":
-        return None, f"returned a {type(value).__name__} of dtype {array.dtype}, expected a float array"
+        return None, f"returned a {kind}, expected a NumPy array"
     return array, ""
 
 
@@ -84,8 +85,8 @@ def judge(case: Case, outcome: Outcome, hints: dict | None = None) -> CaseResult
     if outcome.status == "crashed":
         return fail(f"the process running it died ({outcome.error})", hints.get("crashed", ""))
     if outcome.status == "mutated":
-        return fail("changed its input array in place",
-                    "Compute into a new array (e.g. `shifted = z - m`, not `z -= m`): callers reuse their inputs.")
+        return fail("changed its input array in place", hints.get(
+            "mutated", "Compute into a new array (e.g. `shifted = z - m`, not `z -= m`): callers reuse their inputs."))
     if case.raises:
         if outcome.status == "raised" and outcome.error.split(":")[0] == case.raises:
             return CaseResult(case, True)
@@ -99,24 +100,70 @@ def judge(case: Case, outcome: Outcome, hints: dict | None = None) -> CaseResult
             hint = hints.get("shape") or "The shapes don't line up: print the shapes of the arrays you combine."
         return fail(f"raised {outcome.error}", hint)
 
-    got, problem = _as_array(outcome.value)
-    if got is None:
-        return fail(problem)
-    expected = case.expected
-    if got.shape != expected.shape:
-        return fail(f"returned shape {got.shape}, expected {expected.shape}", hints.get("shape", ""))
-    if got.dtype != expected.dtype:
-        return fail(f"returned dtype {got.dtype}, expected {expected.dtype}",
-                    hints.get("dtype", "Keep the input's float dtype: float32 in, float32 out."))
-    bad = ~np.isfinite(got) & np.isfinite(expected)
-    if bad.any():
-        return fail("NaN or inf" + _where(case, got, _first_index(bad)), hints.get("nonfinite", ""))
-    close = np.isclose(got, expected, rtol=case.rtol, atol=case.atol, equal_nan=True)
-    if not close.all():
+    problems = _compare(case, outcome.value, case.expected, hints, _labels(case.expected, hints.get("returns")))
+    if problems:
         for mistake in case.mistakes:
-            if mistake.output.shape == got.shape and np.allclose(got, mistake.output, rtol=1e-6, atol=1e-9, equal_nan=True):
-                return fail("wrong values" + _where(case, got, _first_index(~close)), mistake.hint)
-        return fail("wrong values" + _where(case, got, _first_index(~close)), hints.get("values", ""))
+            if _matches(outcome.value, mistake.output):
+                return fail(problems[0], mistake.hint)
+        return fail(*problems)
     if outcome.warnings:
         return fail(f"right values, but NumPy warned: {outcome.warnings[0]}", hints.get("warning", ""))
     return CaseResult(case, True)
+
+
+def _labels(expected, names) -> list[str]:
+    """A label for each part of a structured result: the documented names, else positions."""
+    if not isinstance(expected, (tuple, list)):
+        return [""]
+    return [names[i] if names and i < len(names) else f"part {i + 1}" for i in range(len(expected))]
+
+
+def _compare(case: Case, got, expected, hints: dict, labels: list[str], where: str = "") -> tuple[str, str] | None:
+    """The first problem of a (possibly structured) result, as (problem, hint), or None."""
+    prefix = f"{where}: " if where else ""
+    if isinstance(expected, (tuple, list)):
+        kind = "tuple" if isinstance(expected, tuple) else "list"
+        if got is None:
+            return prefix + "returned None — is a `return` statement missing?", ""
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            what = f"a {type(got).__name__}" + (f" of {len(got)} items" if isinstance(got, (tuple, list)) else "")
+            names = f" ({', '.join(labels)})" if labels and labels[0] != "part 1" else ""
+            return f"{prefix}returned {what}, expected a {kind} of {len(expected)}{names}", hints.get("structure", "")
+        for index, (part, reference) in enumerate(zip(got, expected)):
+            label = labels[index] if index < len(labels) else f"part {index + 1}"
+            found = _compare(case, part, reference, hints, _labels(reference, None),
+                             f"{where}{label}" if not where else f"{where}[{index}]")
+            if found:
+                return found
+        return None
+    return _compare_array(case, got, expected, hints, prefix)
+
+
+def _compare_array(case: Case, got, expected: np.ndarray, hints: dict, prefix: str) -> tuple[str, str] | None:
+    got, problem = _as_array(got)
+    if got is None:
+        return prefix + problem, ""
+    if got.shape != expected.shape:
+        return f"{prefix}returned shape {got.shape}, expected {expected.shape}", hints.get("shape", "")
+    if got.dtype != expected.dtype:
+        return (f"{prefix}returned dtype {got.dtype}, expected {expected.dtype}",
+                hints.get("dtype", "Keep the input's float dtype: float32 in, float32 out."))
+    bad = ~np.isfinite(got) & np.isfinite(expected)
+    if bad.any():
+        return prefix + "NaN or inf" + _where(case, got, expected, _first_index(bad)), hints.get("nonfinite", "")
+    close = np.isclose(got, expected, rtol=case.rtol, atol=case.atol, equal_nan=True)
+    if not close.all():
+        return prefix + "wrong values" + _where(case, got, expected, _first_index(~close)), hints.get("values", "")
+    return None
+
+
+def _matches(got, mistake) -> bool:
+    """Does a result equal a known mistake's output (part by part for structured results)?"""
+    if isinstance(mistake, (tuple, list)):
+        return (isinstance(got, (tuple, list)) and len(got) == len(mistake)
+                and all(_matches(g, m) for g, m in zip(got, mistake)))
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return mistake.shape == got.shape and np.allclose(got, mistake, rtol=1e-6, atol=1e-9, equal_nan=True)

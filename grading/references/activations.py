@@ -217,3 +217,17 @@ def cases(tf, rng, audience):
     order = ["sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
              "leaky_relu", "leaky_relu_backward", "softmax", "softmax_backward", "log_softmax"]
     return {name: out[name] for name in order}
+
+
+# ---- the simulated class (grading/demo.py): typical mistakes, each costing only its own function ----
+
+CLASS = {
+    "naive_sigmoid": {"sigmoid": "return 1 / (1 + np.exp(-z))"},
+    "softmax_no_shift": {"softmax": "e = np.exp(z)\nreturn e / np.sum(e, axis=axis, keepdims=True)"},
+    "softmax_wrong_axis": {"softmax": "e = np.exp(z - np.max(z, axis=0, keepdims=True))\nreturn e / np.sum(e, axis=0, keepdims=True)"},
+    "wrong_derivative": {"tanh_backward": "return dout * (1 - z * z)"},
+}
+EXPECTED_LOSSES = {
+    "naive_sigmoid": {"sigmoid"}, "softmax_no_shift": {"softmax"}, "softmax_wrong_axis": {"softmax"},
+    "wrong_derivative": {"tanh_backward"},
+}

@@ -1,0 +1,129 @@
+"""Functions that check cases pass as arguments, and drivers that exercise classes.
+
+A case can't store a function, so it stores a name: ``{"callable": "sin"}``.
+:func:`resolve` turns the name back into a function: a name from
+:data:`FUNCTIONS` (fixed test functions), or ``"<module>.<function>"`` for a
+dlmath function such as ``"activations.tanh_backward"``.
+
+A graded *method*, such as ``Value.tanh``, is checked through a driver: a
+function that takes the class and a case's plain-data input (here, a small
+program of operations), builds objects with it and returns arrays to compare.
+
+The grader imports this file from its own installation, by path: it must
+import nothing but NumPy and the standard library.
+"""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+
+def _cube(x):
+    return x ** 3 - 2 * x
+
+
+def _sum_of_squares(x):
+    return np.sum(x * x)
+
+
+def _log_sum_exp(x):
+    return np.logaddexp.reduce(np.ravel(x))
+
+
+def _rosenbrock(x):
+    v = np.ravel(x)
+    return np.sum(100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2)
+
+
+def _cumsum(x):
+    return np.cumsum(np.ravel(x))
+
+
+def _outer(x):
+    v = np.ravel(x)
+    return np.multiply.outer(v, v)
+
+
+def _normalize(x):
+    return x / np.sqrt(np.sum(x * x))
+
+
+def _softmax(x):
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _polar(x):
+    r, theta = x
+    return np.array([r * np.cos(theta), r * np.sin(theta)])
+
+
+FUNCTIONS = {
+    # elementwise functions of one variable: numerical_derivative, activations for mlp_forward
+    "sin": np.sin,
+    "exp": np.exp,
+    "tanh": np.tanh,
+    "cube": _cube,                      # x³ − 2x
+    "softplus": lambda x: np.logaddexp(0, x),
+    # scalar functions of an array: numerical_gradient
+    "sum_of_squares": _sum_of_squares,  # Σ x²
+    "log_sum_exp": _log_sum_exp,        # log Σ e^x over all entries
+    "rosenbrock": _rosenbrock,          # Σ 100 (v[i+1] − v[i]²)² + (1 − v[i])², v = x flattened
+    # array functions of an array: numerical_jacobian
+    "cumsum": _cumsum,                  # running sums of x flattened, shape (x.size,)
+    "outer": _outer,                    # v vᵀ with v = x flattened, shape (x.size, x.size)
+    "normalize": _normalize,            # x / ‖x‖, shape of x
+    "softmax": _softmax,                # softmax along the last axis, shape of x
+    "polar": _polar,                    # (r, θ) ↦ (r cos θ, r sin θ), x of shape (2,)
+}
+
+
+def resolve(name: str, modules=None):
+    """The function a stored name stands for.
+
+    Args:
+        name: a key of :data:`FUNCTIONS`, or ``"<module>.<function>"`` of dlmath.
+        modules: optional ``{module name: module}`` to look dlmath functions up in
+            (the grader passes its own reference modules); default: import ``dlmath.<module>``.
+    """
+    if name in FUNCTIONS:
+        return FUNCTIONS[name]
+    module, _, function = name.partition(".")
+    if not function:
+        raise KeyError(f"no test function named {name!r}")
+    source = modules[module] if modules and module in modules else importlib.import_module(f"dlmath.{module}")
+    return getattr(source, function)
+
+
+# ---- drivers ------------------------------------------------------------------------------------
+
+def value_program(value_class, program: dict):
+    """Run a program on the autodiff engine; return every node's value and gradient.
+
+    ``program = {"leaves": [x0, x1, ...], "ops": [[op, i, (j or constant)], ...]}``: the
+    leaves become nodes 0, 1, ...; each op appends a node computed from earlier nodes.
+    Ops: ``add mul sub div`` (two nodes), ``pow`` (node, constant exponent),
+    ``add_const radd_const mul_const rmul_const`` (node + c, c + node, node · c, c · node),
+    ``neg tanh exp`` (one node). ``backward()`` is called on the last node.
+
+    Returns:
+        ``(values, grads)``, two float64 arrays with one entry per node, in order.
+    """
+    nodes = [value_class(float(x)) for x in program["leaves"]]
+    for op, *operands in program["ops"]:
+        a = nodes[operands[0]]
+        b = nodes[operands[1]] if op in ("add", "mul", "sub", "div") else (operands[1] if len(operands) > 1 else None)
+        nodes.append({
+            "add": lambda: a + b, "mul": lambda: a * b, "sub": lambda: a - b, "div": lambda: a / b,
+            "pow": lambda: a ** b, "add_const": lambda: a + b, "radd_const": lambda: b + a,
+            "mul_const": lambda: a * b, "rmul_const": lambda: b * a,
+            "neg": lambda: -a, "tanh": lambda: a.tanh(), "exp": lambda: a.exp(),
+        }[op]())
+        if not isinstance(nodes[-1], value_class):
+            raise TypeError(f"the operation {op!r} returned a {type(nodes[-1]).__name__}, not a new Value")
+    nodes[-1].backward()
+    return (np.array([float(n.data) for n in nodes]), np.array([float(n.grad) for n in nodes]))
+
+
+DRIVERS = {"value_program": value_program}
