@@ -1,7 +1,7 @@
 # dlmath — the commands the README names. Each creates or reuses .venv/ and installs what it needs.
 #   make lab    build the student edition of every chapter into workspace/ and start JupyterLab on it
 #   make test   the whole test suite
-#   make demo   release 03_activations, autograde a simulated class, print the table
+#   make demo   for every graded chapter: release it, autograde a simulated class, print and check the table
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python

@@ -41,10 +41,10 @@ def _fmt(x) -> str:
     return format(x, ".8g") if np.isfinite(x) else str(x)
 
 
-def _where(case: Case, got: np.ndarray, expected: np.ndarray, index: tuple) -> str:
-    """Describe the inputs and outputs at one element, for the elementwise view of a failure."""
+def _where(case: Case, got: np.ndarray, expected: np.ndarray, index: tuple, show_inputs: bool = True) -> str:
+    """Describe the outputs at one element, and for an elementwise function the inputs there too."""
     parts = []
-    for position, arg in enumerate(case.args):
+    for position, arg in enumerate(case.args if show_inputs else ()):
         if isinstance(arg, np.ndarray) and arg.shape == got.shape:
             name = case.arg_names[position] if position < len(case.arg_names) else f"input {position + 1}"
             parts.append(f"{name} = {_fmt(arg[index])}")
@@ -148,12 +148,15 @@ def _compare_array(case: Case, got, expected: np.ndarray, hints: dict, prefix: s
     if got.dtype != expected.dtype:
         return (f"{prefix}returned dtype {got.dtype}, expected {expected.dtype}",
                 hints.get("dtype", "Keep the input's float dtype: float32 in, float32 out."))
+    # the inputs at the failing index mean something only for an elementwise function of a plain result
+    elementwise = hints.get("elementwise", True) and not prefix
     bad = ~np.isfinite(got) & np.isfinite(expected)
     if bad.any():
-        return prefix + "NaN or inf" + _where(case, got, expected, _first_index(bad)), hints.get("nonfinite", "")
+        return prefix + "NaN or inf" + _where(case, got, expected, _first_index(bad), elementwise), hints.get("nonfinite", "")
     close = np.isclose(got, expected, rtol=case.rtol, atol=case.atol, equal_nan=True)
     if not close.all():
-        return prefix + "wrong values" + _where(case, got, expected, _first_index(~close)), hints.get("values", "")
+        where = _where(case, got, expected, _first_index(~close), elementwise)
+        return prefix + "wrong values" + where, hints.get("values", "")
     return None
 
 

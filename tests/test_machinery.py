@@ -1,0 +1,152 @@
+"""The checking and grading machinery on the shapes of results the core chapters need.
+
+Structured results (``(dx, dW, db)``), functions passed by name (``f`` of a finite difference),
+and graded methods exercised through a driver (``Value.tanh``), through both paths: the
+learner's check in this process and the judge + runner out of process. Expected values are
+derived by hand in the comments.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import dlmath.checking as checking
+from dlmath.checking import arrays, calling, cases, compare
+from dlmath.checking.arrays import Named
+from grading import chapters, editions, judge
+
+# a = 2, b = -3; c = a·b = -6; d = c + a = -4; e = d·d = 16 (d is used twice).
+# de/dd = 2d = -8; dc = de/dd = -8; da = dd·1 + dc·b = -8 + 24 = 16; db = dc·a = -16.
+PROGRAM = {"leaves": [2.0, -3.0], "ops": [["mul", 0, 1], ["add", 2, 0], ["mul", 3, 3]]}
+PROGRAM_RESULT = (np.array([2.0, -3.0, -6.0, -4.0, 16.0]), np.array([16.0, -16.0, -8.0, -8.0, 1.0]))
+
+# dense layer, x (2, 2) = [[1, 2], [3, 4]], W (2, 3) of ones, dout (2, 3) of ones:
+# dx = dout Wᵀ = 3 everywhere; dW = xᵀ dout = [[1+3]*3, [2+4]*3]; db = column sums of dout = 2.
+X, W, DOUT = np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones((2, 3)), np.ones((2, 3))
+DENSE_RESULT = (np.full((2, 2), 3.0), np.array([[4.0, 4.0, 4.0], [6.0, 6.0, 6.0]]), np.full(3, 2.0))
+
+POINTS = np.array([0.0, 0.5, 1.0])  # d/dx sin x = cos x
+
+
+def spec_file(tmp_path, chapter_id, functions) -> dict:
+    document = {"chapter": chapter_id, "functions": {
+        name: {"module": module, "section": f"{chapter_id} §1", "params": params, "hints": hints,
+               **({"driver": "value_program"} if "." in name else {}),
+               "cases": [cases.as_json_case({"name": "hand-derived", "args": args, "expected": expected,
+                                             "rtol": 1e-9, "atol": 1e-12})]}
+        for name, (module, params, hints, args, expected) in functions.items()}}
+    path = tmp_path / f"{chapter_id}.json"
+    path.write_text(json.dumps(document))
+    return cases.load_chapter_file(path)
+
+
+@pytest.fixture
+def backprop_specs(tmp_path):
+    return spec_file(tmp_path, "05_backprop", {
+        "Value.__mul__": ("autodiff", ["program"], {"returns": ["values", "grads"]}, [PROGRAM], PROGRAM_RESULT),
+        "Value.backward": ("autodiff", ["program"], {"returns": ["values", "grads"]}, [PROGRAM], PROGRAM_RESULT),
+        "dense_backward": ("layers", ["dout", "x", "W"], {"returns": ["dx", "dW", "db"]}, [DOUT, X, W], DENSE_RESULT),
+    })
+
+
+@pytest.fixture
+def calculus_specs(tmp_path):
+    return spec_file(tmp_path, "01_math_toolkit", {
+        "numerical_derivative": ("calculus", ["f", "x", "h"], {}, [Named("sin"), POINTS, 1e-5], np.cos(POINTS)),
+    })
+
+
+def submission(tmp_path, edits: dict[str, list[tuple[str, str]]]):
+    """The instructor package with some (old, new) text edits per module: a learner's work."""
+    folder = tmp_path / "submission"
+    editions.copy_package(folder)
+    for module, replacements in edits.items():
+        path = folder / "dlmath" / f"{module}.py"
+        text = path.read_text()
+        for old, new in replacements:
+            assert old in text, old
+            text = text.replace(old, new)
+        path.write_text(text)
+    return folder
+
+
+def judged(monkeypatch, specs, chapter_id, folder):
+    monkeypatch.setattr(judge, "load_chapter_file", lambda path: specs)
+    monkeypatch.setattr(chapters, "CHAPTERS", {chapter_id: chapters.Chapter(
+        chapter_id, "test", tuple(chapters.Graded(s.module, n, 1) for n, s in specs.items()))})
+    return judge.judge_submission(chapter_id, folder)
+
+
+def test_codec_round_trips_structures_and_named_functions():
+    value = [(np.arange(3.0), np.float32(2)), {"k": Named("sin")}, "text", (np.zeros((2, 0)),)]
+    decoded = arrays.decode_value(json.loads(json.dumps(arrays.encode_value(value))))
+    assert arrays.same(decoded[0][0], value[0][0]) and decoded[0][1] == 2.0
+    assert decoded[1] == {"k": Named("sin")} and decoded[2] == "text" and decoded[3][0].shape == (2, 0)
+
+
+def test_learner_check_runs_a_method_through_its_driver(backprop_specs):
+    spec = backprop_specs["Value.__mul__"]
+    result = compare.judge(spec.cases[0], calling.run_case(checking._callable(spec), spec.cases[0]), spec.hints)
+    assert result.passed, result.problem
+
+
+def test_structured_result_names_the_failing_part_and_its_position():
+    case = cases.Case("dense_backward", "c", (DOUT, X, W), {}, expected=DENSE_RESULT, arg_names=("dout", "x", "W"))
+    hints = {"returns": ["dx", "dW", "db"]}
+    wrong_db = compare.Outcome("ok", value=(DENSE_RESULT[0], DENSE_RESULT[1], np.full(2, 3.0)))
+    assert compare.judge(case, wrong_db, hints).problem == "db: returned shape (2,), expected (3,)"
+    two = compare.Outcome("ok", value=DENSE_RESULT[:2])
+    assert compare.judge(case, two, hints).problem == "returned a tuple of 2 items, expected a tuple of 3 (dx, dW, db)"
+    transposed = compare.Outcome("ok", value=(DENSE_RESULT[0], DENSE_RESULT[1] * 0, DENSE_RESULT[2]))
+    assert compare.judge(case, transposed, hints).problem.startswith("dW: wrong values at index (0, 0): expected 4, got 0")
+
+
+def test_a_mistake_is_recognised_part_by_part():
+    mistake = (DENSE_RESULT[0], DENSE_RESULT[1] / 2, DENSE_RESULT[2])
+    case = cases.Case("dense_backward", "c", (DOUT, X, W), {}, expected=DENSE_RESULT,
+                      mistakes=(cases.Mistake("averaged over the batch?", mistake),))
+    assert compare.judge(case, compare.Outcome("ok", value=mistake), {}).hint == "averaged over the batch?"
+
+
+def test_an_in_place_edit_of_a_nested_input_is_caught():
+    def edits_first_layer(params):
+        params[0][0][0, 0] = 99.0
+        return np.zeros(1)
+    case = cases.Case("f", "c", ([(np.ones((2, 2)), np.ones(2))],), {}, expected=np.zeros(1))
+    assert calling.run_case(edits_first_layer, case).status == "mutated"
+
+
+def test_judge_grades_a_method_with_the_reference_class_around_it(tmp_path, monkeypatch, backprop_specs):
+    # backward without a topological order: only the root's own _backward runs
+    broken = submission(tmp_path, {"autodiff": [("        visit(self)\n", "        order.append(self)\n")]})
+    verdicts = judged(monkeypatch, backprop_specs, "05_backprop", broken)
+    assert verdicts["Value.backward"].score == 0
+    assert verdicts["Value.__mul__"].score == 1  # graded with the reference backward: unharmed
+    assert verdicts["dense_backward"].score == 1
+
+
+def test_judge_reports_structured_mistakes_and_unusable_parts(tmp_path, monkeypatch, backprop_specs):
+    wrong = submission(tmp_path, {
+        "layers": [("return dout @ W.T, x.T @ dout, dout.sum(axis=0)", "return dout @ W.T, 'dW', dout.sum(axis=0)")],
+        "autodiff": [("            other.grad += self.data * out.grad", "            other.grad = self.data * out.grad")]})
+    verdicts = judged(monkeypatch, backprop_specs, "05_backprop", wrong)
+    assert verdicts["dense_backward"].checks[0].problem == "dW: returned a str, expected a NumPy array"
+    # `=` instead of `+=` loses the second path into the reused node d (e = d·d)
+    assert verdicts["Value.__mul__"].checks[0].problem.startswith("grads: wrong values")
+    assert verdicts["Value.backward"].score == 1
+
+
+def test_named_functions_come_from_the_graders_copy_not_the_submissions(tmp_path, monkeypatch, calculus_specs):
+    tampered = submission(tmp_path, {})
+    path = tampered / "dlmath" / "checking" / "callables.py"
+    path.write_text(path.read_text() + "\nFUNCTIONS['sin'] = lambda x: 0 * x\n")
+    verdicts = judged(monkeypatch, calculus_specs, "01_math_toolkit", tampered)
+    assert verdicts["numerical_derivative"].score == 1
+
+
+def test_learner_check_resolves_named_functions(calculus_specs):
+    spec = calculus_specs["numerical_derivative"]
+    result = compare.judge(spec.cases[0], calling.run_case(checking._callable(spec), spec.cases[0]), spec.hints)
+    assert result.passed, result.problem
