@@ -94,9 +94,10 @@ def _reconcile(gb: Gradebook, chapter: chapters.Chapter, student: str, verdicts:
         gb.add_submission(chapter.id, student)
     notes = []
     for name, verdict in verdicts.items():
-        grade = gb.find_grade(f"test_{name}", chapter.id, chapter.id, student)
+        grade_id = chapter.function(name).grade_id
+        grade = gb.find_grade(grade_id, chapter.id, chapter.id, student)
         if grade.auto_score is not None and abs(grade.auto_score - verdict.score) > 1e-9:
-            notes.append(f"test_{name}: kernel reported {grade.auto_score:g}, judge {verdict.score:g} (judge kept)")
+            notes.append(f"{grade_id}: kernel reported {grade.auto_score:g}, judge {verdict.score:g} (judge kept)")
         grade.auto_score = verdict.score
         grade.needs_manual_grade = False
     gb.db.commit()

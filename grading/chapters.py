@@ -23,6 +23,14 @@ class Graded:
     name: str
     points: float
 
+    @property
+    def grade_id(self) -> str:
+        """The nbgrader id of its hidden test cell: ``test_sigmoid``, ``test_Value-tanh``.
+
+        nbgrader accepts only letters, digits, ``_`` and ``-`` in a grade_id, so a method's dot becomes a dash.
+        """
+        return "test_" + self.name.replace(".", "-")
+
 
 @dataclass(frozen=True)
 class Chapter:

@@ -150,3 +150,17 @@ def test_learner_check_resolves_named_functions(calculus_specs):
     spec = calculus_specs["numerical_derivative"]
     result = compare.judge(spec.cases[0], calling.run_case(checking._callable(spec), spec.cases[0]), spec.hints)
     assert result.passed, result.problem
+
+
+def test_a_check_stopped_by_another_functions_stub_says_what_it_waits_for(tmp_path):
+    from conftest import run_python
+    from grading import demo
+    editions.write_student_package("05_backprop", tmp_path)
+    stub = 'raise NotImplementedError("dlmath.autodiff.Value.backward is not implemented yet — see 05_backprop §2.4")'
+    (tmp_path / "dlmath" / "autodiff.py").write_text(demo.solved_module("autodiff", {"Value.backward": stub}, "05_backprop"))
+    done = run_python(["-m", "dlmath", "check", "Value.__add__", "Value.backward"], tmp_path)
+    assert ("· dlmath.autodiff.Value.__add__: waits for dlmath.autodiff.Value.backward, "
+            "not implemented yet — see 05_backprop §2.4") in done.stdout
+    assert "· dlmath.autodiff.Value.backward: not implemented yet — see 05_backprop §2.4" in done.stdout
+    code = "import dlmath; dlmath.assert_implemented('Value.__add__'); print('graded cell passes its visible line')"
+    assert "graded cell passes its visible line" in run_python(["-c", code], tmp_path).stdout

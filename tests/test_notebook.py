@@ -49,11 +49,12 @@ def test_every_section_a_docstring_cites_exists(chapter_id):
 @pytest.mark.parametrize("chapter_id", ALL_CHAPTERS)
 def test_one_graded_cell_per_function_with_the_registered_points(chapter_id):
     graded = graded_cells(load(chapter_id))
-    expected = {f"test_{g.name}": g.points for g in chapters.get(chapter_id).graded}
+    expected = {g.grade_id: g.points for g in chapters.get(chapter_id).graded}
     assert {c.metadata.nbgrader.grade_id: c.metadata.nbgrader.points for c in graded} == expected
     assert len(graded) == len(expected)
+    names = {g.grade_id: g.name for g in chapters.get(chapter_id).graded}
     for cell in graded:
-        name = cell.metadata.nbgrader.grade_id.removeprefix("test_")
+        name = names[cell.metadata.nbgrader.grade_id]
         assert f'dlmath.assert_implemented("{name}")' in cell.source
         assert f'grade("{chapter_id}", "{name}")' in cell.source.split("### BEGIN HIDDEN TESTS")[1]
 
@@ -94,9 +95,10 @@ def test_student_edition_runs_with_stubs_and_says_what_to_implement(chapter_id, 
     graded = {i for i, c in enumerate(executed.cells) if c.metadata.get("nbgrader", {}).get("grade")}
     failed = errors(executed)
     assert {i for i, _ in failed} == graded  # only the graded cells fail, each on its own stub
+    names = {g.grade_id: g for g in chapters.get(chapter_id).graded}
     for index, error in failed:
-        name = executed.cells[index].metadata.nbgrader.grade_id.removeprefix("test_")
-        module = chapters.get(chapter_id).function(name).module
+        graded_function = names[executed.cells[index].metadata.nbgrader.grade_id]
+        name, module = graded_function.name, graded_function.module
         assert error.ename == "NotImplementedError"
         assert f"dlmath.{module}.{name} is not implemented yet — see {chapter_id} §" in error.evalue
     printed = "\n".join(text_of(c) for c in executed.cells)
