@@ -94,7 +94,8 @@ def mlp_forward(x, params, activation):
         params: ``[(W1, b1), ..., (WL, bL)]``, ``Wk`` of shape (in_k, out_k), ``bk`` (out_k,).
         activation: elementwise function applied after every layer but the last (e.g. ``np.tanh``).
     Returns:
-        ``(output, cache)``: ``output`` = z_L of shape (batch, out_L); ``cache`` a list with
+        ``(output, cache)``: ``output`` = z_L of shape (batch, out_L) (or (out_L,) for a single
+        example); ``cache`` a list with
         one ``(a_prev, z)`` tuple per layer, in order — the layer's input a_{k-1} and its
         pre-activation z_k (so ``cache[-1][1]`` is ``output``). :func:`mlp_backward` reads it.
 
@@ -104,7 +105,8 @@ def mlp_forward(x, params, activation):
     params = _check_params(params)
     _check_function(activation, "activation")
     if x.ndim not in (1, 2) or x.shape[-1] != params[0][0].shape[0]:
-        raise ValueError(f"x must have shape (batch, {params[0][0].shape[0]}) to match the first layer, got {x.shape}")
+        n = params[0][0].shape[0]
+        raise ValueError(f"x must have shape (batch, {n}) or ({n},) to match the first layer, got {x.shape}")
     ### BEGIN SOLUTION
     cache, a = [], x
     for index, (W, b) in enumerate(params):
