@@ -30,6 +30,7 @@ LAST_LINEAR = ("The last layer is linear: apply `activation` after every layer e
 
 HINTS = {
     "dense_forward": {
+        "elementwise": False,  # z[n, j] mixes a whole row of x: showing x[n, j] beside it would mislead
         "shape": "z = x @ W + b has shape (batch, out) for x of shape (batch, in), and (out,) for a single "
                  "example x of shape (in,): W is (in, out) and b, of shape (out,), broadcasts along the last "
                  "axis, adding b[j] to column j of every row.",
