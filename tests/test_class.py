@@ -111,7 +111,8 @@ def test_feedback_shows_each_hidden_check_and_no_solution(chapter_id, tmp_path_f
     for student in students:
         html = (root / "feedback" / student / chapter_id / f"{chapter_id}.html").read_text()
         assert "BEGIN SOLUTION" not in html
-        assert "hidden checks passed" in html or student in ("kills_kernel", "stubs")
+        # stubs never reach a hidden line; the tamperer replaced grade(); a killed kernel gets the fallback page
+        assert "hidden checks passed" in html or student in ("kills_kernel", "stubs", "tamperer")
     if chapter_id == CHAPTER:
         html = (root / "feedback" / "naive_sigmoid" / CHAPTER / f"{CHAPTER}.html").read_text()
         assert "6/8 hidden checks passed" in html and "np.exp overflowed" in html

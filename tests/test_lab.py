@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from conftest import CHAPTER
-from grading import workspace
+from grading import chapters, demo, workspace
 from grading.chapters import REPO
 
 pytestmark = pytest.mark.slow
@@ -69,5 +69,10 @@ def test_rebuilding_the_workspace_keeps_the_learners_work(tmp_path):
 def test_progress_shows_each_chapter(tmp_path):
     root = tmp_path / "workspace"
     workspace.build(root, tmp_path / "course", log=lambda *_: None)
-    (line,) = workspace.progress(root)
-    assert line.startswith(CHAPTER) and "0/11 functions pass all their checks" in line
+    (root / "02_forward" / "dlmath" / "layers.py").write_text(demo.solved_module("layers", chapter_id="02_forward"))
+    lines = workspace.progress(root)
+    assert [line.split()[0] for line in lines] == list(chapters.CHAPTERS)
+    assert "ungraded" in lines[0]
+    for line, chapter in zip(lines[1:], list(chapters.CHAPTERS.values())[1:]):
+        done = len(chapter.graded) if chapter.id == "02_forward" else 0
+        assert f"{done}/{len(chapter.graded)} functions pass all their checks" in line, line

@@ -84,16 +84,20 @@ def test_every_class_mistake_is_covered_here():
             assert (function, body) in covered
 
 
-def test_hidden_cases_tell_inclusive_from_strict_clip_bounds():
-    # A gradient zeroed where ŷ <= ε (instead of ŷ < ε) passes every public check; the hidden fixture
-    # holds probabilities of exactly ε and 1 − ε, where TensorFlow passes the gradient through.
+@pytest.mark.parametrize("audience", ["public", "hidden"])
+def test_cases_tell_inclusive_from_strict_clip_bounds(audience):
+    # A gradient zeroed where ŷ <= ε (instead of ŷ < ε) must fail a check the learner can run, not
+    # only the grader's: both files hold probabilities of exactly ε and 1 − ε, where TensorFlow
+    # passes the gradient through.
     from dlmath.checking.cases import load_chapter_file
     from grading import chapters
 
-    hidden = load_chapter_file(chapters.get(CHAPTER).hidden_fixture)["binary_cross_entropy_backward"]
-    names = [c.name for c in hidden.cases]
+    chapter = chapters.get(CHAPTER)
+    path = chapter.public_cases if audience == "public" else chapter.hidden_fixture
+    spec = load_chapter_file(path)["binary_cross_entropy_backward"]
+    names = [c.name for c in spec.cases]
     assert "probabilities exactly ε and 1 − ε" in names
-    case = hidden.cases[names.index("probabilities exactly ε and 1 − ε")]
+    case = spec.cases[names.index("probabilities exactly ε and 1 − ε")]
     assert all(case.expected[0] != 0)  # TensorFlow passes the gradient at p = ε and 1 − ε
 
 

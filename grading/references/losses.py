@@ -338,6 +338,9 @@ def _bce_inputs(rng, audience):
          rng.uniform(0.01, 0.99, (3, 4)).astype(np.float32), {}),
         ("a custom epsilon=1e-3", np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]),
          np.array([[1e-4, 0.2, 0.9995], [0.5, 1.0, 0.0]]), {"epsilon": 1e-3}),
+        # public too: the docstring's "the gradient passes at ε exactly" deserves a check before grading
+        ("probabilities exactly ε and 1 − ε", np.array([[1.0, 0.0, 0.5, 1.0]]),
+         np.array([[EPSILON, EPSILON, 1 - EPSILON, 1 - EPSILON]]), {}),
     ]
     if audience == "hidden":
         eps = np.float32(EPSILON)
@@ -345,8 +348,6 @@ def _bce_inputs(rng, audience):
             ("soft labels, shape (5, 4)", rng.uniform(0, 1, (5, 4)), rng.uniform(0.001, 0.999, (5, 4)), {}),
             ("a single sample, shape (6,)", rng.integers(0, 2, 6).astype(float), rng.uniform(0.05, 0.95, 6), {}),
             ("a 3-D batch, shape (2, 3, 2)", rng.integers(0, 2, (2, 3, 2)).astype(float), rng.uniform(0.01, 0.99, (2, 3, 2)), {}),
-            ("probabilities exactly ε and 1 − ε", np.array([[1.0, 0.0, 0.5, 1.0]]),
-             np.array([[EPSILON, EPSILON, 1 - EPSILON, 1 - EPSILON]]), {}),
             ("float32 with 0, 1, ε and 1 − ε", np.array([[1, 0, 1, 0, 1, 0]], np.float32),
              np.array([[0, 1, 1, 0, eps, 1 - eps]], np.float32), {}),
             ("integer 0/1 targets, shape (8, 2)", rng.integers(0, 2, (8, 2)), rng.uniform(0.01, 0.99, (8, 2)), {}),
