@@ -35,3 +35,16 @@ def run_python(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProc
 def learner(tmp_path):
     """Factory: ``learner(bodies)`` → folder with those mistakes."""
     return lambda bodies=None, stubs=False: learner_folder(tmp_path, bodies, stubs)
+
+
+@pytest.fixture(scope="session")
+def tf():
+    """TensorFlow, imported once for the whole session, with its log and oneDNN banner silenced."""
+    from grading.tensorflow_reference import load
+    return load()
+
+
+@pytest.fixture(scope="session")
+def keras(tf):
+    import keras
+    return keras

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from dlmath import activations as act
-from grading.tensorflow_reference import load, vjp
+from grading.tensorflow_reference import vjp
 
 pytestmark = pytest.mark.tensorflow
 
@@ -40,12 +40,6 @@ ALPHAS = (0.2, 0.1)
 def f32(alpha: float) -> float:
     """alpha as tf.nn.leaky_relu really uses it: rounded to float32, widened back to float64."""
     return float(np.float32(alpha))
-
-
-@pytest.fixture(scope="module")
-def tf():
-    """TensorFlow, imported once for this module, with its log and oneDNN banner silenced."""
-    return load()
 
 
 # name → (our forward, our backward, factory of the TF forward given the tf module)

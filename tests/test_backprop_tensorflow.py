@@ -14,15 +14,9 @@ from dlmath import layers
 from dlmath.autodiff import Value
 from dlmath.checking.callables import value_program
 from grading.references import backprop as reference
-from grading.tensorflow_reference import load
 
 pytestmark = pytest.mark.tensorflow
 RTOL, ATOL = 1e-10, 1e-14
-
-
-@pytest.fixture(scope="module")
-def tf():
-    return load()
 
 
 def _all_programs():

@@ -17,17 +17,10 @@ import pytest
 from dlmath import calculus
 from dlmath.checking.callables import FUNCTIONS
 from grading.references import math_toolkit as ref
-from grading.tensorflow_reference import load
 
 pytestmark = pytest.mark.tensorflow
 
 RTOL, ATOL = 1e-8, 1e-10       # central differences vs exact derivatives (module docstring)
-
-
-@pytest.fixture(scope="module")
-def tf():
-    """TensorFlow, imported once for this module, with its log and oneDNN banner silenced."""
-    return load()
 
 
 ELEMENTWISE = ["sin", "exp", "tanh", "cube", "softplus"]

@@ -13,25 +13,11 @@ import pytest
 
 from dlmath import layers
 from grading.references import forward as reference
-from grading.tensorflow_reference import load
 
 pytestmark = pytest.mark.tensorflow
 
 RTOL, ATOL = 1e-12, 1e-13
 RTOL32, ATOL32 = 1e-4, 1e-5  # FACTS.md: float32 matmul
-
-
-@pytest.fixture(scope="module")
-def tf():
-    """TensorFlow, imported once for this module, with its log and oneDNN banner silenced."""
-    return load()
-
-
-@pytest.fixture(scope="module")
-def keras(tf):
-    import keras
-
-    return keras
 
 
 def dense(keras, W, b, activation=None, dtype="float64"):

@@ -19,26 +19,12 @@ import numpy as np
 import pytest
 
 from dlmath import losses as L
-from grading.tensorflow_reference import load
 
 pytestmark = pytest.mark.tensorflow
 
 RTOL, ATOL = 1e-10, 1e-300
 RTOL32, ATOL32 = 1e-5, 1e-6
 EPS = 1e-7
-
-
-@pytest.fixture(scope="module")
-def tf():
-    """TensorFlow, imported once for this module, with its log and oneDNN banner silenced."""
-    return load()
-
-
-@pytest.fixture(scope="module")
-def keras(tf):
-    import keras
-
-    return keras
 
 
 KERAS = {  # our loss → (Keras class name, options)
