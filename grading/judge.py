@@ -86,9 +86,7 @@ def _request(specs: dict[str, FunctionSpec], directory: Path) -> None:
                       for i, case in enumerate(spec.cases)],
         }
     np.savez(directory / "inputs.npz", **inputs)
-    modules = sorted({spec.module for spec in specs.values()})
-    (directory / "request.json").write_text(json.dumps(
-        {"functions": functions, "modules": modules, "reference": str(chapters.PACKAGE_DIR)}))
+    (directory / "request.json").write_text(json.dumps({"functions": functions, "reference": str(chapters.PACKAGE_DIR)}))
 
 
 class _Unusable:
