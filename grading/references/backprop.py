@@ -23,12 +23,14 @@ in), run through the same driver.
 from __future__ import annotations
 
 import math
+import textwrap
 import types
 
 import numpy as np
 
 from dlmath.checking.arrays import Named
 from dlmath.checking.callables import value_program
+from grading import chapters, editions
 
 F64 = {"rtol": 1e-7, "atol": 1e-12}
 F32 = {"rtol": 1e-4, "atol": 1e-6}  # FACTS.md: float32 matmul differs from TF's by ~1e-5 relative
@@ -72,125 +74,38 @@ HINTS = {
 
 # ---- the simulated class's mistakes (also the source of the Value mistake outputs) ------------
 
-_OVERWRITE_ADD = """out = Value(self.data + other.data, (self, other), "+")
+def _solution(module: str, function: str) -> str:
+    """The instructor's body of a fenced function, dedented: the text every mistake below edits."""
+    source = (chapters.PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
+    fence = next(f for f in editions.fences(source) if f.function == function)
+    return textwrap.dedent("\n".join(source.splitlines()[fence.begin + 1:fence.end])) + "\n"
 
-def _backward():
-    self.grad = out.grad
-    other.grad = out.grad
 
-out._backward = _backward
-return out
-"""
-_FORGET_OTHER_ADD = """out = Value(self.data + other.data, (self, other), "+")
+def _variant(function: str, *edits: tuple[str, str], module: str = "autodiff") -> str:
+    """The solution with each (old, new) text edit applied: one typical mistake, in sync with the solution."""
+    body = _solution(module, function)
+    for old, new in edits:
+        if old not in body:
+            raise ValueError(f"the solution of {function} no longer contains {old!r}: update this mistake")
+        body = body.replace(old, new)
+    return body
 
-def _backward():
-    self.grad += out.grad
 
-out._backward = _backward
-return out
-"""
-_OVERWRITE_MUL = """out = Value(self.data * other.data, (self, other), "*")
-
-def _backward():
-    self.grad = other.data * out.grad
-    other.grad = self.data * out.grad
-
-out._backward = _backward
-return out
-"""
-_SWAPPED_MUL = """out = Value(self.data * other.data, (self, other), "*")
-
-def _backward():
-    self.grad += self.data * out.grad
-    other.grad += other.data * out.grad
-
-out._backward = _backward
-return out
-"""
-_NO_UPSTREAM_MUL = """out = Value(self.data * other.data, (self, other), "*")
-
-def _backward():
-    self.grad += other.data
-    other.grad += self.data
-
-out._backward = _backward
-return out
-"""
-_POW_NO_K = """out = Value(self.data ** exponent, (self,), "**")
-
-def _backward():
-    self.grad += self.data ** (exponent - 1) * out.grad
-
-out._backward = _backward
-return out
-"""
-_POW_SAME_EXPONENT = """out = Value(self.data ** exponent, (self,), "**")
-
-def _backward():
-    self.grad += exponent * self.data ** exponent * out.grad
-
-out._backward = _backward
-return out
-"""
-_POW_OVERWRITE = """out = Value(self.data ** exponent, (self,), "**")
-
-def _backward():
-    self.grad = exponent * self.data ** (exponent - 1) * out.grad
-
-out._backward = _backward
-return out
-"""
-_TANH_FROM_INPUT = """t = math.tanh(self.data)
-out = Value(t, (self,), "tanh")
-
-def _backward():
-    self.grad += (1 - self.data ** 2) * out.grad
-
-out._backward = _backward
-return out
-"""
-_TANH_NOT_SQUARED = """t = math.tanh(self.data)
-out = Value(t, (self,), "tanh")
-
-def _backward():
-    self.grad += (1 - t) * out.grad
-
-out._backward = _backward
-return out
-"""
-_TANH_OVERWRITE = """t = math.tanh(self.data)
-out = Value(t, (self,), "tanh")
-
-def _backward():
-    self.grad = (1 - t * t) * out.grad
-
-out._backward = _backward
-return out
-"""
-_EXP_INPUT = """out = Value(math.exp(self.data), (self,), "exp")
-
-def _backward():
-    self.grad += self.data * out.grad
-
-out._backward = _backward
-return out
-"""
-_EXP_NO_UPSTREAM = """out = Value(math.exp(self.data), (self,), "exp")
-
-def _backward():
-    self.grad += out.data
-
-out._backward = _backward
-return out
-"""
-_EXP_OVERWRITE = """out = Value(math.exp(self.data), (self,), "exp")
-
-def _backward():
-    self.grad = out.data * out.grad
-
-out._backward = _backward
-return out
-"""
+_OVERWRITE_ADD = _variant("Value.__add__", ("self.grad +=", "self.grad ="), ("other.grad +=", "other.grad ="))
+_FORGET_OTHER_ADD = _variant("Value.__add__", ("    other.grad += out.grad\n", ""))
+_OVERWRITE_MUL = _variant("Value.__mul__", ("self.grad +=", "self.grad ="), ("other.grad +=", "other.grad ="))
+_SWAPPED_MUL = _variant("Value.__mul__", ("self.grad += other.data", "self.grad += self.data"),
+                        ("other.grad += self.data", "other.grad += other.data"))
+_NO_UPSTREAM_MUL = _variant("Value.__mul__", ("other.data * out.grad", "other.data"), ("self.data * out.grad", "self.data"))
+_POW_NO_K = _variant("Value.__pow__", ("self.grad += exponent * ", "self.grad += "))
+_POW_SAME_EXPONENT = _variant("Value.__pow__", ("self.data ** (exponent - 1)", "self.data ** exponent"))
+_POW_OVERWRITE = _variant("Value.__pow__", ("self.grad +=", "self.grad ="))
+_TANH_FROM_INPUT = _variant("Value.tanh", ("(1 - t * t)", "(1 - self.data ** 2)"))
+_TANH_NOT_SQUARED = _variant("Value.tanh", ("(1 - t * t)", "(1 - t)"))
+_TANH_OVERWRITE = _variant("Value.tanh", ("self.grad +=", "self.grad ="))
+_EXP_INPUT = _variant("Value.exp", ("out.data * out.grad", "self.data * out.grad"))
+_EXP_NO_UPSTREAM = _variant("Value.exp", ("out.data * out.grad", "out.data"))
+_EXP_OVERWRITE = _variant("Value.exp", ("self.grad +=", "self.grad ="))
 _BACKWARD_NAIVE_RECURSION = """self.grad = 1.0
 
 def push(node):
@@ -200,45 +115,13 @@ def push(node):
 
 push(self)
 """
-_BACKWARD_FORWARD_ORDER = """order, seen = [], set()
-
-def visit(node):
-    if id(node) not in seen:
-        seen.add(id(node))
-        for child in node._prev:
-            visit(child)
-        order.append(node)
-
-visit(self)
-self.grad = 1.0
-for node in order:
-    node._backward()
-"""
-_BACKWARD_NO_SEED = """order, seen = [], set()
-
-def visit(node):
-    if id(node) not in seen:
-        seen.add(id(node))
-        for child in node._prev:
-            visit(child)
-        order.append(node)
-
-visit(self)
-for node in reversed(order):
-    node._backward()
-"""
-_BACKWARD_NO_VISITED_SET = """order = []
-
-def visit(node):
-    for child in node._prev:
-        visit(child)
-    order.append(node)
-
-visit(self)
-self.grad = 1.0
-for node in reversed(order):
-    node._backward()
-"""
+_BACKWARD_FORWARD_ORDER = _variant("Value.backward", ("for node in reversed(order):", "for node in order:"))
+_BACKWARD_NO_SEED = _variant("Value.backward", ("self.grad = 1.0\n", ""))
+_BACKWARD_NO_VISITED_SET = _variant(
+    "Value.backward", ("order, seen = [], set()", "order = []"),
+    ("    if id(node) not in seen:\n        seen.add(id(node))\n        for child in node._prev:\n"
+     "            visit(child)\n        order.append(node)",
+     "    for child in node._prev:\n        visit(child)\n    order.append(node)"))
 
 # method → [(hint, wrong body)]
 VALUE_MISTAKES = {
@@ -287,15 +170,9 @@ CLASS = {
     "tanh_from_input": {"Value.tanh": _TANH_FROM_INPUT},
     "no_topological_order": {"Value.backward": _BACKWARD_NAIVE_RECURSION},
     "dW_transposed": {"dense_backward": "return dout @ W.T, dout.T @ x, dout.sum(axis=0)"},
-    "derivative_on_output": {"mlp_backward": """grads = [None] * len(params)
-delta = dout
-for index in reversed(range(len(params))):
-    a_prev, _ = cache[index]
-    dx, dW, db = dense_backward(delta, a_prev, params[index][0])
-    grads[index] = (dW, db)
-    delta = activation_backward(dx, a_prev) if index > 0 else dx
-return delta, grads
-"""},
+    "derivative_on_output": {"mlp_backward": _variant(  # f' of the layer's input (an activation), not of z
+        "mlp_backward", ("activation_backward(dx, cache[index - 1][1])", "activation_backward(dx, a_prev)"),
+        module="layers")},
 }
 EXPECTED_LOSSES = {student: set(functions) for student, functions in CLASS.items()}
 
