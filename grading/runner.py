@@ -101,8 +101,8 @@ def _skeleton(value, key: str, values: dict):
     return {"npz": key}
 
 
-def _run_one(function, args, kwargs, same, key: str, values: dict) -> dict:
-    copies = _copies(args)
+def _run_one(function, args, kwargs, own_arrays, key: str, values: dict) -> dict:
+    copies = own_arrays.map_leaves(lambda v: v.copy() if isinstance(v, np.ndarray) else v, args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -111,18 +111,10 @@ def _run_one(function, args, kwargs, same, key: str, values: dict) -> dict:
             return {"status": "not_implemented", "error": str(error)}
         except BaseException as error:  # MemoryError, RecursionError, SystemExit ... all cost only this case
             return {"status": "raised", "error": f"{type(error).__name__}: {error}"[:500]}
-    if not same(copies, args):
+    if not own_arrays.same(copies, args):
         return {"status": "mutated"}
     return {"status": "ok", "warnings": [f"{w.category.__name__}: {w.message}"[:300] for w in caught],
             "value": _skeleton(value, key, values)}
-
-
-def _copies(value):
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, (tuple, list)):
-        return type(value)(_copies(v) for v in value)
-    return value
 
 
 def _graded_callable(module, name: str, task: dict, learner: dict, reference, drivers):
@@ -186,7 +178,7 @@ def main(submission: str, request_dir: str) -> None:
             for index, case in enumerate(task["cases"]):
                 args = [_argument(a, inputs, resolve) for a in case["args"]]
                 kwargs = {k: _argument(v, inputs, resolve) for k, v in case["kwargs"].items()}
-                results.append(_run_one(function, args, kwargs, own_arrays.same, f"c{index}", values))
+                results.append(_run_one(function, args, kwargs, own_arrays, f"c{index}", values))
         np.savez(request_dir / f"{name}.npz", **values)
         (request_dir / f"{name}.json").write_text(json.dumps(results))
         protocol.write(f"done {name}\n")
