@@ -164,3 +164,11 @@ def test_a_check_stopped_by_another_functions_stub_says_what_it_waits_for(tmp_pa
     assert "· dlmath.autodiff.Value.backward: not implemented yet — see 05_backprop §2.4" in done.stdout
     code = "import dlmath; dlmath.assert_implemented('Value.__add__'); print('graded cell passes its visible line')"
     assert "graded cell passes its visible line" in run_python(["-c", code], tmp_path).stdout
+
+
+def test_the_runner_catches_an_in_place_edit_of_a_nested_input(tmp_path):
+    # mlp_forward zeroing the first kernel it was handed: params is a list of (W, b) tuples
+    edited = submission(tmp_path, {"layers": [("cache, a = [], x", "params[0][0][...] = 0\n    cache, a = [], x")]})
+    verdict = judge.judge_submission("02_forward", edited)["mlp_forward"]
+    assert verdict.score == 0
+    assert all(check.problem == "changed its input array in place" for check in verdict.checks)
