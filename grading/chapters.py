@@ -19,9 +19,18 @@ PUBLIC_CASE_DIR = PACKAGE_DIR / "checking" / "public"
 
 @dataclass(frozen=True)
 class Graded:
+    """One graded function (or method) of a chapter.
+
+    ``builds_on`` names the graded functions of the *same* chapter it may legitimately call (or
+    that its checks need, e.g. ``Value.tanh`` needs ``Value.backward``). While it is graded, those
+    are supplied from the reference, so a mistake in them costs only themselves; every other
+    graded function of the chapter is a stub, so no answer is within reach. Earlier chapters'
+    functions are given to the learner by the release and always available.
+    """
     module: str
     name: str
     points: float
+    builds_on: tuple[str, ...] = ()
 
     @property
     def grade_id(self) -> str:
@@ -62,15 +71,18 @@ class Chapter:
         raise KeyError(f"{self.id} grades no function named {name!r}")
 
 
-def _graded(module: str, names: list[str], points: dict[str, float] | None = None) -> tuple[Graded, ...]:
-    return tuple(Graded(module, n, (points or {}).get(n, 1)) for n in names)
+def _graded(module: str, names: list[str], points: dict[str, float] | None = None,
+            builds_on: dict[str, tuple[str, ...]] | None = None) -> tuple[Graded, ...]:
+    return tuple(Graded(module, n, (points or {}).get(n, 1), tuple((builds_on or {}).get(n, ()))) for n in names)
 
 
 def _activations() -> Chapter:
     names = ["sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
              "leaky_relu", "leaky_relu_backward", "softmax", "softmax_backward", "log_softmax"]
     return Chapter("03_activations", "Activation functions",
-                   _graded("activations", names, {"softmax": 2, "softmax_backward": 2, "log_softmax": 2}))
+                   _graded("activations", names, {"softmax": 2, "softmax_backward": 2, "log_softmax": 2},
+                           {"sigmoid_backward": ("sigmoid",), "tanh_backward": ("tanh",),
+                            "softmax_backward": ("softmax",)}))
 
 
 def _losses() -> Chapter:
@@ -81,18 +93,34 @@ def _losses() -> Chapter:
     return Chapter("04_losses", "Loss functions", _graded("losses", names))
 
 
+def _backprop() -> Chapter:
+    # the Value checks run small programs through the engine: each method needs backward() and
+    # the operations its programs use (a - b is a + (-1)·b, a / b is a · b**-1)
+    ops = {
+        "Value.__add__": ("Value.__mul__", "Value.backward"),
+        "Value.__mul__": ("Value.__add__", "Value.backward"),
+        "Value.__pow__": ("Value.__add__", "Value.__mul__", "Value.backward"),
+        "Value.tanh": ("Value.__add__", "Value.__mul__", "Value.backward"),
+        "Value.exp": ("Value.__add__", "Value.__mul__", "Value.__pow__", "Value.backward"),
+        "Value.backward": ("Value.__add__", "Value.__mul__", "Value.__pow__", "Value.tanh", "Value.exp"),
+    }
+    return Chapter("05_backprop", "Backpropagation",
+                   _graded("autodiff", list(ops), {"Value.backward": 2}, ops)
+                   + _graded("layers", ["dense_backward", "mlp_backward"], {"dense_backward": 2, "mlp_backward": 3},
+                             {"mlp_backward": ("dense_backward",)}))
+
+
 CHAPTERS: dict[str, Chapter] = {c.id: c for c in [
     Chapter("00_start_here", "Start here"),
     Chapter("01_math_toolkit", "The math toolkit", _graded("calculus", [
         "numerical_derivative", "numerical_gradient", "numerical_jacobian", "relative_error", "unbroadcast"],
         {"numerical_gradient": 2, "numerical_jacobian": 2, "unbroadcast": 2})),
-    Chapter("02_forward", "The forward pass", _graded("layers", ["dense_forward", "mlp_forward"], {"mlp_forward": 2})),
+    Chapter("02_forward", "The forward pass", _graded("layers", ["dense_forward", "mlp_forward"], {"mlp_forward": 2},
+                                                      {"mlp_forward": ("dense_forward",)})),
     _activations(),
     _losses(),
-    Chapter("05_backprop", "Backpropagation",
-            _graded("autodiff", ["Value.__add__", "Value.__mul__", "Value.__pow__", "Value.tanh", "Value.exp",
-                                 "Value.backward"], {"Value.backward": 2})
-            + _graded("layers", ["dense_backward", "mlp_backward"], {"dense_backward": 2, "mlp_backward": 3})),
+    _backprop(),
+    # later chapters register here, one entry each, in course order
 ]}
 
 

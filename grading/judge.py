@@ -107,6 +107,8 @@ def _rebuild(skeleton, values):
         return tuple(_rebuild(s, values) for s in skeleton["tuple"])
     if "list" in skeleton:
         return [_rebuild(s, values) for s in skeleton["list"]]
+    if "dict" in skeleton:
+        return {k: _rebuild(s, values) for k, s in skeleton["dict"].items()}
     if "bad" in skeleton:
         return _Unusable(skeleton["bad"])
     return None

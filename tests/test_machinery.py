@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import dlmath.checking as checking
-from dlmath.checking import arrays, calling, cases, compare
+from dlmath.checking import arrays, callables, calling, cases, compare, properties
 from dlmath.checking.arrays import Named
 from grading import chapters, editions, judge
 
@@ -172,3 +172,61 @@ def test_the_runner_catches_an_in_place_edit_of_a_nested_input(tmp_path):
     verdict = judge.judge_submission("02_forward", edited)["mlp_forward"]
     assert verdict.score == 0
     assert all(check.problem == "changed its input array in place" for check in verdict.checks)
+
+
+# ---- results that are dicts, generator arguments, properties and drivers of plain functions --------
+
+def _case(**fields):
+    return cases.Case(function="f", name="hand-made", args=fields.pop("args", ()), kwargs=fields.pop("kwargs", {}),
+                      **fields)
+
+
+def test_a_dict_result_is_compared_key_by_key_and_a_wrong_entry_is_named():
+    # an optimizer step's state: m = 0.1·g = 0.2, v = 0.001·g² = 0.004 for g = 2
+    expected = (np.array([1.0]), {"m": np.array([0.2]), "v": np.array([0.004])})
+    case = _case(expected=expected, rtol=1e-9)
+    good = compare.judge(case, compare.Outcome("ok", value=(np.array([1.0]), {"m": np.array([0.2]), "v": np.array([0.004])})),
+                         {"returns": ["w", "state"]})
+    assert good.passed
+    wrong = compare.judge(case, compare.Outcome("ok", value=(np.array([1.0]), {"m": np.array([0.2]), "v": np.array([0.04])})),
+                          {"returns": ["w", "state"]})
+    assert not wrong.passed and wrong.problem.startswith("state['v']: wrong values")
+    missing = compare.judge(case, compare.Outcome("ok", value=(np.array([1.0]), {"m": np.array([0.2])})), {})
+    assert "expected a dict with keys ['m', 'v']" in missing.problem
+
+
+def test_a_seed_argument_gives_each_call_a_fresh_generator():
+    case = _case(args=(arrays.Seed(7),), expected=np.random.default_rng(7).random(3), rtol=0)
+    stored = json.loads(json.dumps(cases.as_json_case({"name": "seeded", "args": [arrays.Seed(7)], "expected": np.zeros(1)})))
+    assert stored["args"] == [{"rng": 7}] and arrays.decode_value(stored["args"][0]) == arrays.Seed(7)
+    draws = lambda rng: rng.random(3)  # noqa: E731
+    assert compare.judge(case, calling.run_case(draws, case)).passed
+    assert compare.judge(case, calling.run_case(draws, case)).passed  # the same draws again: a new generator
+
+
+def test_a_property_case_is_judged_by_its_property(monkeypatch):
+    # a made-up property: every entry lies in [-limit, limit]
+    def bounded(got, args, kwargs, limit):
+        got, problem = properties.as_float_array(got)
+        if got is None:
+            return problem, ""
+        outside = np.abs(got) > limit
+        return (f"{int(outside.sum())} values outside ±{limit:g}", "draw from U(-limit, limit)") if outside.any() else None
+    monkeypatch.setitem(properties.PROPERTIES, "bounded_for_test", bounded)
+    stored = cases.as_json_case({"name": "property", "args": [], "check": {"name": "bounded_for_test", "params": {"limit": 0.5}}})
+    case = cases._case_from_json("f", json.loads(json.dumps(stored)), [])
+    assert case.check == {"name": "bounded_for_test", "params": {"limit": 0.5}} and case.expected is None
+    assert compare.judge(case, compare.Outcome("ok", value=np.array([0.1, -0.4]))).passed
+    result = compare.judge(case, compare.Outcome("ok", value=np.array([0.1, -0.9, 2.0])))
+    assert (result.problem, result.hint) == ("2 values outside ±0.5", "draw from U(-limit, limit)")
+    assert compare.judge(case, compare.Outcome("ok", value="text")).problem == "the result is a str, expected a NumPy array"
+    assert "returned None" in compare.judge(case, compare.Outcome("ok", value=None)).problem
+
+
+def test_a_plain_function_can_be_checked_through_a_driver(monkeypatch, tmp_path):
+    # driver: apply the learner's function twice; f(x) = 2x, so twice gives 4x
+    monkeypatch.setitem(callables.DRIVERS, "twice_for_test", lambda fn, x: fn(fn(x)))
+    spec = cases.FunctionSpec("dense_forward", "layers", "02_forward", "§1", driver="twice_for_test")
+    monkeypatch.setattr(checking, "_module", lambda spec: type("M", (), {"dense_forward": staticmethod(lambda x: 2 * x)}))
+    function = checking._callable(spec)
+    assert np.array_equal(function(np.array([1.0, 3.0])), np.array([4.0, 12.0]))

@@ -86,10 +86,13 @@ def _module(spec: FunctionSpec):
 
 
 def _callable(spec: FunctionSpec):
-    """What a case is applied to: the learner's function, or for a method (``Value.tanh``) its class's driver."""
+    """What a case is applied to: the learner's function, or its driver (for a method such as
+    ``Value.tanh``, the driver of its class)."""
     module = _module(spec)
     if not spec.driver:
         return getattr(module, spec.name)
+    if "." not in spec.name:
+        return functools.partial(callables.DRIVERS[spec.driver], getattr(module, spec.name))
     class_name, method = spec.name.split(".")
     cls = getattr(module, class_name)
     getattr(cls, method)  # a missing method is reported like a missing function

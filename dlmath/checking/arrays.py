@@ -27,9 +27,10 @@ def is_encoded(value) -> bool:
 
 # ---- structured values: the arguments and results of every case -----------------------------------
 #
-# Beyond plain arrays, a case may hold tuples and lists of values (``(dx, dW, db)``, an MLP's
-# ``[(W1, b1), ...]``), plain JSON data (numbers, strings, a program for the autodiff engine),
-# and functions, stored by name (``{"callable": "sin"}``) and looked up when the case runs.
+# Beyond plain arrays, a case may hold tuples, lists and dicts of values (``(dx, dW, db)``, an MLP's
+# ``[(W1, b1), ...]``, an optimizer's state ``{"m": ..., "v": ...}``), plain JSON data (numbers,
+# strings, a program for the autodiff engine), functions, stored by name (``{"callable": "sin"}``)
+# and looked up when the case runs, and random generators, stored by seed (``{"rng": 7}``).
 
 
 class Named:
@@ -48,14 +49,39 @@ class Named:
         return hash(self.name)
 
 
+class Seed:
+    """A random generator argument stored by its seed: each call gets a fresh ``np.random.default_rng(seed)``.
+
+    A function such as ``glorot_uniform(shape, rng)`` draws from the generator it is given, so a case
+    can't store the generator itself (its state changes as it is used); it stores the seed.
+    """
+
+    def __init__(self, seed: int):
+        self.seed = int(seed)
+
+    def generator(self) -> np.random.Generator:
+        return np.random.default_rng(self.seed)
+
+    def __repr__(self):
+        return f"np.random.default_rng({self.seed})"
+
+    def __eq__(self, other):
+        return isinstance(other, Seed) and other.seed == self.seed
+
+    def __hash__(self):
+        return hash(("seed", self.seed))
+
+
 def encode_value(value):
-    """JSON-serialisable form of a case value (arrays, tuples, lists, dicts, Named, plain data)."""
+    """JSON-serialisable form of a case value (arrays, tuples, lists, dicts, Named, Seed, plain data)."""
     if isinstance(value, np.ndarray):
         return encode(value)
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, Named):
         return {"callable": value.name}
+    if isinstance(value, Seed):
+        return {"rng": value.seed}
     if isinstance(value, tuple):
         return {"tuple": [encode_value(v) for v in value]}
     if isinstance(value, list):
@@ -74,6 +100,8 @@ def decode_value(stored):
             return decode(stored)
         if set(stored) == {"callable"}:
             return Named(stored["callable"])
+        if set(stored) == {"rng"}:
+            return Seed(stored["rng"])
         if set(stored) == {"tuple"}:
             return tuple(decode_value(v) for v in stored["tuple"])
         if set(stored) == {"dict"}:

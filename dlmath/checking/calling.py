@@ -49,6 +49,8 @@ def prepared_arguments(case: Case, resolve=callables.resolve) -> tuple[tuple, di
     def prepare(leaf):
         if isinstance(leaf, arrays.Named):
             return resolve(leaf.name)
+        if isinstance(leaf, arrays.Seed):
+            return leaf.generator()
         return leaf.copy() if isinstance(leaf, np.ndarray) else leaf
     return arrays.map_leaves(prepare, tuple(case.args)), arrays.map_leaves(prepare, dict(case.kwargs))
 
@@ -75,8 +77,11 @@ def run_case(function, case: Case, seconds: float = 5.0) -> Outcome:
 
 def _unchanged(used, stored) -> bool:
     """Did the function leave its (array) inputs as the case has them? Functions passed by name are skipped."""
-    if isinstance(stored, arrays.Named):
+    if isinstance(stored, (arrays.Named, arrays.Seed)):
         return True
+    if isinstance(stored, dict):
+        return isinstance(used, dict) and used.keys() == stored.keys() and all(
+            _unchanged(used[k], stored[k]) for k in stored)
     if isinstance(stored, (tuple, list)):
         return isinstance(used, (tuple, list)) and len(used) == len(stored) and all(
             _unchanged(u, s) for u, s in zip(used, stored))

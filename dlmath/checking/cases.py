@@ -13,11 +13,12 @@ File layout::
 
 (Points live in the grader's chapter registry, not here.)
 
-A case holds ``name``, ``args`` (list), ``kwargs`` (dict), either ``expected``
-or ``raises`` (an exception name), ``rtol``/``atol``, and ``mistakes``: outputs
-that typical wrong implementations produce on these inputs, each with a hint.
-Values are arrays, tuples and lists of them, plain JSON data, or functions
-stored by name (see ``arrays.encode_value`` and ``callables``).
+A case holds ``name``, ``args`` (list), ``kwargs`` (dict), one of ``expected``,
+``raises`` (an exception name) or ``check`` (a property of the result, see
+``properties``), ``rtol``/``atol``, and ``mistakes``: outputs that typical wrong
+implementations produce on these inputs, each with a hint. Values are arrays,
+tuples, lists and dicts of them, plain JSON data, functions stored by name and
+random generators stored by seed (see ``arrays.encode_value`` and ``callables``).
 """
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ class Case:
     atol: float = 0.0
     mistakes: tuple[Mistake, ...] = ()
     arg_names: tuple[str, ...] = ()
+    check: dict | None = None  # {"name": property, "params": {...}}: judged by properties.judge
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ def _case_from_json(function: str, raw: dict, params: list[str]) -> Case:
         rtol=raw.get("rtol", 1e-7),
         atol=raw.get("atol", 0.0),
         mistakes=tuple(Mistake(m["hint"], arrays.decode_value(m["output"])) for m in raw.get("mistakes", [])),
+        check=({"name": raw["check"]["name"], "params": arrays.decode_value(raw["check"].get("params", {"dict": {}}))}
+               if raw.get("check") else None),
     )
 
 
@@ -142,4 +146,7 @@ def as_json_case(case_dict: dict) -> dict:
         out["expected"] = arrays.encode_value(case_dict["expected"])
     out["mistakes"] = [{"hint": m["hint"], "output": arrays.encode_value(m["output"])}
                        for m in case_dict.get("mistakes", [])]
+    if case_dict.get("check"):
+        out["check"] = {"name": case_dict["check"]["name"],
+                        "params": arrays.encode_value(dict(case_dict["check"].get("params", {})))}
     return out

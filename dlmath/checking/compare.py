@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlmath.checking import properties
 from dlmath.checking.cases import Case
 
 
@@ -98,7 +99,10 @@ def judge(case: Case, outcome: Outcome, hints: dict | None = None) -> CaseResult
             hint = hints.get("shape") or "The shapes don't line up: print the shapes of the arrays you combine."
         return fail(f"raised {outcome.error}", hint)
 
-    problems = _compare(case, outcome.value, case.expected, hints, _labels(case.expected, hints.get("returns")))
+    if case.check:  # no single right output: a property of the result is judged instead
+        problems = properties.judge(case.check, outcome.value, case.args, case.kwargs)
+    else:
+        problems = _compare(case, outcome.value, case.expected, hints, _labels(case.expected, hints.get("returns")))
     if problems:
         for mistake in case.mistakes:
             if _matches(outcome.value, mistake.output):
@@ -119,6 +123,18 @@ def _labels(expected, names) -> list[str]:
 def _compare(case: Case, got, expected, hints: dict, labels: list[str], where: str = "") -> tuple[str, str] | None:
     """The first problem of a (possibly structured) result, as (problem, hint), or None."""
     prefix = f"{where}: " if where else ""
+    if isinstance(expected, dict):
+        if got is None:
+            return prefix + "returned None — is a `return` statement missing?", ""
+        if not isinstance(got, dict) or set(got) != set(expected):
+            what = f"a dict with keys {sorted(got)}" if isinstance(got, dict) else f"a {type(got).__name__}"
+            return f"{prefix}returned {what}, expected a dict with keys {sorted(expected)}", hints.get("structure", "")
+        for key, reference in expected.items():
+            found = _compare(case, got[key], reference, hints, _labels(reference, None),
+                             f"{where}[{key!r}]" if where else str(key))
+            if found:
+                return found
+        return None
     if isinstance(expected, (tuple, list)):
         kind = "tuple" if isinstance(expected, tuple) else "list"
         if got is None:
@@ -160,6 +176,8 @@ def _compare_array(case: Case, got, expected: np.ndarray, hints: dict, prefix: s
 
 def _matches(got, mistake) -> bool:
     """Does a result equal a known mistake's output (part by part for structured results)?"""
+    if isinstance(mistake, dict):
+        return isinstance(got, dict) and set(got) == set(mistake) and all(_matches(got[k], mistake[k]) for k in mistake)
     if isinstance(mistake, (tuple, list)):
         return (isinstance(got, (tuple, list)) and len(got) == len(mistake)
                 and all(_matches(g, m) for g, m in zip(got, mistake)))
