@@ -120,7 +120,13 @@ CHAPTERS: dict[str, Chapter] = {c.id: c for c in [
     _activations(),
     _losses(),
     _backprop(),
-    # later chapters register here, one entry each, in course order
+    # later chapters: each replaces its own placeholder line below with its entry (a Chapter or a _function() call)
+    # <06_optimizers>
+    # <07_regularization>
+    # <08_cnn>
+    # <09_rnn>
+    # <10_evaluation>
+    # <11_capstone>
 ]}
 
 

@@ -127,3 +127,24 @@ def value_program(value_class, program: dict):
 
 
 DRIVERS = {"value_program": value_program}
+
+# Later chapters add their test functions and drivers below their own heading, then register them:
+# FUNCTIONS.update(...) / DRIVERS.update(...).
+
+# ---- 06_optimizers ----
+
+
+# ---- 07_regularization ----
+
+
+# ---- 08_cnn ----
+
+
+# ---- 09_rnn ----
+
+
+# ---- 10_evaluation ----
+
+
+# ---- 11_capstone ----
+

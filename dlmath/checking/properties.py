@@ -57,3 +57,20 @@ def as_float_array(got, what: str = "the result") -> tuple[np.ndarray | None, st
 
 
 # ---- properties of chapters' results (each chapter adds its own below its heading) -----------------
+
+# ---- 06_optimizers ----
+
+
+# ---- 07_regularization ----
+
+
+# ---- 08_cnn ----
+
+
+# ---- 09_rnn ----
+
+
+# ---- 10_evaluation ----
+
+
+# ---- 11_capstone ----
