@@ -36,3 +36,10 @@ def test_the_reference_solution_calls_no_undeclared_function_of_its_chapter(chap
     siblings = {g.name.split(".")[-1]: g.name for g in chapter.graded if g.module == graded.module and g.name != graded.name}
     used = {siblings[n] for n in _solution_names(graded.module, graded.name) if n in siblings}
     assert used <= set(graded.builds_on), f"{graded.name} calls {sorted(used - set(graded.builds_on))}"
+
+
+def test_every_solution_fence_belongs_to_a_registered_chapter():
+    for path in sorted(chapters.PACKAGE_DIR.rglob("*.py")):
+        module = path.relative_to(chapters.PACKAGE_DIR).with_suffix("").as_posix().replace("/", ".")
+        for fence in editions.fences(path.read_text(encoding="utf-8"), str(path)):
+            assert chapters.owner_of(module, fence.function), f"dlmath.{module}.{fence.function} is graded by no chapter"
