@@ -19,10 +19,17 @@ def main(argv: list[str] | None = None) -> int:
     fixtures.add_argument("chapters", nargs="*")
     fixtures.add_argument("--check", action="store_true", help="compare with the stored files instead of writing")
 
-    for name, helptext in [("release", "build course/release/<chapter> for students"),
-                           ("autograde", "grade every submission of a chapter; feedback and grades.csv")]:
-        command = commands.add_parser(name, help=helptext)
-        command.add_argument("chapters", nargs="+")
+    command = commands.add_parser("release", help="build course/release/<chapter> for students")
+    command.add_argument("chapters", nargs="+")
+    command = commands.add_parser("autograde", help="grade every submission of a chapter in the sandbox; "
+                                                    "feedback and grades.csv")
+    command.add_argument("chapters", nargs="+")
+    command.add_argument("--jobs", type=int, default=None, help="submissions judged at once (default: every core)")
+    command.add_argument("--student", action="append", default=None, help="grade only this student (repeatable)")
+    command.add_argument("--no-sandbox", action="store_true",
+                         help="grade even where no sandbox can be made (student code then runs unconfined; "
+                              "printed and recorded with the grades)")
+    commands.add_parser("sandbox-check", help="say whether the grading sandbox works on this machine")
     demo = commands.add_parser("demo", help="for each graded chapter: release, simulate a class, autograde it, "
                                             "print the table and compare it with the expected one")
     demo.add_argument("chapters", nargs="*", help="default: every graded chapter")
@@ -40,9 +47,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"released {chapter}: {release(chapter)}")
     elif args.command == "autograde":
         from grading.autograde import autograde
+        from grading.sandbox import SandboxUnavailable
 
         for chapter in args.chapters:
-            print(autograde(chapter).table())
+            try:
+                result = autograde(chapter, jobs=args.jobs, sandboxed=not args.no_sandbox, students=args.student,
+                                   show_progress=sys.stderr.isatty())
+            except SandboxUnavailable as error:
+                print(error, file=sys.stderr)
+                return 2
+            print(result.table())
+    elif args.command == "sandbox-check":
+        from grading.sandbox import probe
+
+        reason = probe()
+        print("the grading sandbox works here" if reason is None else f"no sandbox: {reason}")
+        return 0 if reason is None else 1
     elif args.command == "demo":
         from grading.demo import run_all
 

@@ -1,45 +1,53 @@
-"""Autograde a chapter: ``python -m grading autograde 03_activations``.
+"""Autograde a chapter: ``python -m grading autograde 03_activations [--jobs N] [--no-sandbox]``.
 
 One pipeline, each step a function:
 
-1. **intake** — register every student found in ``submitted/``; build the
-   whitelisted copy of each submission (``grading.intake``).
-2. **judge** — score each submission's functions out of process (``grading.judge``).
-3. **nbgrader autograde** — run each notebook; its hidden test cells report the
-   judge's verdicts as feedback. Kernels get an address-space limit, so a
-   runaway allocation is a MemoryError in one cell rather than a dead kernel.
-4. **reconcile** — write the judge's scores into the gradebook, whatever the
-   notebook's kernel claimed (a tampered or crashed kernel can't change a grade).
-5. **feedback and export** — ``nbgrader generate_feedback`` and ``nbgrader export``
-   to ``course/grades.csv``.
+1. **intake** — build the checked copy of each submission in ``course/intake/`` (``grading.intake``):
+   no symbolic link followed, no special file opened, no oversized file read; a missing or
+   broken notebook replaced by the released one. ``submitted/`` is never modified.
+2. **judge** — run each submission's functions in the sandbox on hidden inputs and compare in
+   this process (``grading.judge``), ``--jobs`` at a time (default: every core).
+3. **nbgrader** — ``autograde`` on the intake copies, where the judge's verdicts are written into
+   the hidden test cells instead of executing anything (``grading.nbgrader_plugins``), then
+   ``generate_feedback``; both in parallel worker processes, gradebook writes one at a time.
+4. **check** — the gradebook must hold exactly the judge's scores, and the hidden fixture, the
+   release and the source must be byte for byte what they were before the run.
+5. **export** — ``course/grades.csv``, and ``course/autograde/<chapter>.json``: the record of this
+   run (sandboxed or not, the notes each student got).
 
-Re-running it regrades from scratch and gives the same grades.
+A submission that breaks anything costs only its own points; re-running gives the same grades.
 """
 from __future__ import annotations
 
-import html
+import concurrent.futures
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
 import shutil
 import textwrap
 import time
+import warnings
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
-
-from grading import chapters, course, intake
-from grading.harness import VERDICTS_ENV
-from grading.judge import FunctionVerdict, judge_submission, to_json
+from grading import chapters, course, intake, judge, sandbox
+from grading.nbgrader_plugins import VERDICTS_ENV, verdict_path
 from grading.release import release_dir
+
+UNSANDBOXED_NOTE = ("graded WITHOUT a sandbox (--no-sandbox): the grader's integrity guarantees did not hold "
+                    "for this run")
 
 
 @dataclass
 class Graded:
     student: str
-    verdicts: dict[str, FunctionVerdict]
-    judge_seconds: float
-    ignored: list[str] = field(default_factory=list)
-    notebook_failed: bool = False
-    reconciled: list[str] = field(default_factory=list)
+    verdicts: dict[str, judge.FunctionVerdict]
+    judge_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    nbgrader_error: str = ""
 
     @property
     def scores(self) -> dict[str, float]:
@@ -58,12 +66,14 @@ class Graded:
 class ClassResult:
     chapter: str
     students: list[Graded]
-    nbgrader_seconds: float
+    seconds: float
+    stages: dict[str, float]
+    jobs: int
+    sandboxed: bool
 
     @property
     def seconds_per_submission(self) -> float:
-        judged = sum(s.judge_seconds for s in self.students)
-        return (judged + self.nbgrader_seconds) / max(len(self.students), 1)
+        return self.seconds / max(len(self.students), 1)
 
     def table(self) -> str:
         """Students × functions; columns are numbered, with the function names in a legend above."""
@@ -75,115 +85,224 @@ class ClassResult:
         for s in self.students:
             cells = " ".join(f"{s.scores[n]:>6.3g}" for n in functions)
             lines.append(f"{s.student:<{width}} {cells} {s.total:>6.3g}/{s.points:g}")
-        lines.append(f"{len(self.students)} submissions, {self.seconds_per_submission:.2f} s per submission "
-                     f"(judge + nbgrader autograde, serial)")
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in self.stages.items())
+        lines.append(f"{len(self.students)} submissions in {self.seconds:.1f} s, {self.seconds_per_submission:.2f} s per "
+                     f"submission, {self.jobs} at a time ({stages})"
+                     + ("" if self.sandboxed else " — WITHOUT SANDBOX (--no-sandbox)"))
         for s in self.students:
-            for note in [*(f"ignored {i}" for i in s.ignored), *s.reconciled] + (["notebook failed to run"] if s.notebook_failed else []):
+            for note in s.notes + ([f"nbgrader failed: {s.nbgrader_error}"] if s.nbgrader_error else []):
                 lines.append(f"  {s.student}: {note}")
         return "\n".join(lines)
 
 
-def _gradebook(root: Path) -> Gradebook:
-    return Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="dlmath")
+def _submissions(chapter: chapters.Chapter, root: Path, students: list[str] | None) -> dict[str, Path]:
+    if not release_dir(chapter.id, root).is_dir():
+        raise SystemExit(f"{release_dir(chapter.id, root)} does not exist: run `python -m grading release {chapter.id}` first")
+    found = {p.parent.name: p for p in sorted((root / "submitted").glob(f"*/{chapter.id}"))
+             if p.is_dir() and not p.is_symlink() and not p.parent.is_symlink()}
+    if students:
+        missing = sorted(set(students) - set(found))
+        if missing:
+            raise SystemExit(f"no submission of {chapter.id} for {', '.join(missing)} in {root / 'submitted'}")
+        found = {s: found[s] for s in students}
+    if not found:
+        raise SystemExit(f"no submissions in {root / 'submitted'}/*/{chapter.id}")
+    return found
 
 
-def _reconcile(gb: Gradebook, chapter: chapters.Chapter, student: str, verdicts: dict[str, FunctionVerdict]) -> list[str]:
+def _progress(iterable, total: int, description: str, show: bool):
+    if not show:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=description, unit="", leave=False)
+
+
+# ---- steps 1–2: intake and judge ---------------------------------------------------------------------
+
+def intake_all(chapter: chapters.Chapter, root: Path, submissions: dict[str, Path]) -> dict[str, list[str]]:
+    release = release_dir(chapter.id, root)
+    return {student: intake.take(chapter, folder, release, root / "intake" / student / chapter.id)
+            for student, folder in submissions.items()}
+
+
+def judge_all(chapter: chapters.Chapter, submissions: dict[str, Path], jobs: int, sandboxed: bool,
+              show_progress: bool) -> dict[str, tuple[dict[str, judge.FunctionVerdict], float]]:
+    """Every (submission, chain of functions) is one unit of work; ``jobs`` run at once."""
+    chains = judge.plan(chapter.id).chains
+    found: dict[str, dict] = {s: {} for s in submissions}
+    seconds: dict[str, float] = dict.fromkeys(submissions, 0.0)
+
+    def work(student: str, chain: list[str]):
+        start = time.perf_counter()
+        verdicts = judge.judge_chain(chapter.id, submissions[student], chain, sandboxed)
+        return student, verdicts, time.perf_counter() - start
+
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        futures = [pool.submit(work, s, chain) for s in submissions for chain in chains]
+        for future in _progress(concurrent.futures.as_completed(futures), len(futures), "judging", show_progress):
+            student, verdicts, spent = future.result()  # a GraderError (the grader's fault) stops the run
+            found[student].update(verdicts)
+            seconds[student] += spent
+    order = [g.name for g in chapter.graded]
+    return {s: ({n: found[s][n] for n in order}, seconds[s]) for s in submissions}
+
+
+# ---- step 3: nbgrader, in worker processes ---------------------------------------------------------
+
+def _nbgrader_batch(root: Path, chapter_id: str, students: list[str], verdict_dir: Path) -> dict[str, str]:
+    """autograde + generate_feedback for some students (one worker); returns student → error ('' if fine)."""
+    previous = os.environ.get(VERDICTS_ENV)
+    os.environ[VERDICTS_ENV] = str(verdict_dir)  # lets nbgrader's autograde through (nbgrader_plugins)
+    # nbgrader 0.9 on SQLAlchemy 2 warns about its own session handling on every submission: noise here
+    warnings.filterwarnings("ignore", message=".*not in session.*")
     try:
-        gb.find_submission(chapter.id, student)
-    except MissingEntry:  # nbgrader never got as far as this student: the judge's grades still stand
-        gb.add_submission(chapter.id, student)
-    notes = []
-    for name, verdict in verdicts.items():
-        grade_id = chapter.function(name).grade_id
-        grade = gb.find_grade(grade_id, chapter.id, chapter.id, student)
-        if grade.auto_score is not None and abs(grade.auto_score - verdict.score) > 1e-9:
-            notes.append(f"{grade_id}: kernel reported {grade.auto_score:g}, judge {verdict.score:g} (judge kept)")
-        grade.auto_score = verdict.score
-        grade.needs_manual_grade = False
-    gb.db.commit()
-    return notes
+        api = course.api(root, {"CourseDirectory.submitted_directory": "intake"})
+        errors = {}
+        for student in students:
+            with open(root / ".gradebook.lock", "a") as lock:  # SQLite has one writer: one autograde at a time
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                result = api.autograde(chapter_id, student, force=True, create=True)
+            if result["success"]:
+                result = api.generate_feedback(chapter_id, student, force=True)
+            errors[student] = "" if result["success"] else (result.get("error") or result.get("log") or "failed")[-1500:]
+        return errors
+    finally:
+        if previous is None:
+            os.environ.pop(VERDICTS_ENV, None)
+        else:
+            os.environ[VERDICTS_ENV] = previous
 
 
-def _write_fallback_feedback(root: Path, chapter: chapters.Chapter, student: str, verdicts) -> None:
-    """nbgrader writes no feedback for a notebook that could not run (its kernel died): say what happened."""
-    reports = "\n\n".join(html.escape(v.report()) for v in verdicts.values())
-    total = sum(v.score for v in verdicts.values())
-    points = sum(v.points for v in verdicts.values())
+def nbgrader_all(chapter: chapters.Chapter, root: Path, students: list[str], verdict_dir: Path, jobs: int,
+                 show_progress: bool) -> dict[str, str]:
+    workers = max(1, min(jobs, len(students)))
+    shards = [students[i::workers] for i in range(workers)]
+    if workers == 1:
+        return _nbgrader_batch(root, chapter.id, students, verdict_dir)
+    errors = {}
+    context = multiprocessing.get_context("fork")  # workers start with nbgrader already imported
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = [pool.submit(_nbgrader_batch, root, chapter.id, shard, verdict_dir) for shard in shards]
+        for future in _progress(concurrent.futures.as_completed(futures), len(futures), "nbgrader", show_progress):
+            errors.update(future.result())
+    return errors
+
+
+# ---- steps 4–5: check the gradebook, export ---------------------------------------------------------
+
+def check_gradebook(chapter: chapters.Chapter, root: Path, results: dict[str, Graded]) -> None:
+    """Every hidden test cell's grade is the judge's score (anything else is a grader bug: fix and say so)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="dlmath") as gb:
+        for student, graded in results.items():
+            try:
+                gb.find_submission(chapter.id, student)
+            except MissingEntry:
+                gb.add_submission(chapter.id, student)
+            for name, verdict in graded.verdicts.items():
+                grade = gb.find_grade(chapter.function(name).grade_id, chapter.id, chapter.id, student)
+                if grade.auto_score is None or abs(grade.auto_score - verdict.score) > 1e-9:
+                    if not graded.nbgrader_error:
+                        graded.notes.append(f"{name}: the gradebook held {grade.auto_score}, set to the judge's {verdict.score:g}")
+                    grade.auto_score = verdict.score
+                grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def export(root: Path) -> None:
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    plugin = CsvExportPlugin()
+    plugin.to = str(root / "grades.csv")
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="dlmath") as gb:
+        plugin.export(gb)
+
+
+def _write_fallback_feedback(root: Path, chapter: chapters.Chapter, graded: Graded) -> None:
+    """Feedback for a submission nbgrader could not process: the judge's reports, and why."""
+    import html
+
+    reports = "\n\n".join(html.escape(v.report()) for v in graded.verdicts.values())
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in graded.notes)
     page = (f"<!doctype html><meta charset='utf-8'><title>{chapter.id} feedback</title>"
-            f"<h1>{chapter.id}: {total:g} / {points:g} points</h1>"
-            "<p>Your notebook could not be run to the end during grading (its kernel stopped, for example "
-            "because a function ended the Python process). Your functions were graded directly on the hidden "
-            "inputs, so only the function at fault lost points:</p>"
-            f"<pre>{reports}</pre>")
-    target = root / "feedback" / student / chapter.id
+            f"<h1>{chapter.id}: {graded.total:g} / {graded.points:g} points</h1>"
+            + (f"<ul>{notes}</ul>" if notes else "")
+            + f"<p>Your functions were graded on the hidden inputs:</p><pre style='white-space: pre-wrap'>{reports}</pre>")
+    target = root / "feedback" / graded.student / chapter.id
     target.mkdir(parents=True, exist_ok=True)
     (target / f"{chapter.id}.html").write_text(page, encoding="utf-8")
 
 
-def _submissions(chapter: chapters.Chapter, root: Path) -> list[Path]:
-    if not release_dir(chapter.id, root).is_dir():
-        raise SystemExit(f"{release_dir(chapter.id, root)} does not exist: run `python -m grading release {chapter.id}` first")
-    submitted = sorted(p for p in (root / "submitted").glob(f"*/{chapter.id}") if p.is_dir())
-    if not submitted:
-        raise SystemExit(f"no submissions in {root / 'submitted'}/*/{chapter.id}")
-    return submitted
+def _grader_files(chapter: chapters.Chapter, root: Path) -> str:
+    """A digest of what grading must never change: the hidden fixture, the release and the source."""
+    digest = hashlib.sha256(chapter.hidden_fixture.read_bytes())
+    for folder in (release_dir(chapter.id, root), root / "source" / chapter.id):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
-def intake_and_judge(chapter: chapters.Chapter, root: Path, verdict_dir: Path, log) -> dict[str, Graded]:
-    """Steps 1–2: register, whitelist and judge every submission; save the verdicts for the kernels."""
-    results = {}
-    with _gradebook(root) as gb:
-        for folder in _submissions(chapter, root):
-            student = folder.parent.name
-            gb.update_or_create_student(student)
-            taken = root / "intake" / student / chapter.id
-            ignored = intake.take(chapter, folder, release_dir(chapter.id, root), taken)
-            start = time.perf_counter()
-            verdicts = judge_submission(chapter.id, taken)
-            seconds = time.perf_counter() - start
-            (verdict_dir / f"{student}.json").write_text(to_json(chapter.id, verdicts), encoding="utf-8")
-            results[student] = Graded(student, verdicts, seconds, ignored)
-            log(f"judged {student}: {results[student].total:g} points in {seconds:.2f} s")
-    return results
+def _record(chapter: chapters.Chapter, root: Path, result: ClassResult) -> Path:
+    path = root / "autograde" / f"{chapter.id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "chapter": chapter.id, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "sandboxed": result.sandboxed, "jobs": result.jobs, "seconds": round(result.seconds, 2),
+        "students": {s.student: {"total": s.total, "points": s.points, "notes": s.notes} for s in result.students},
+    }, indent=1), encoding="utf-8")
+    return path
 
 
-def run_notebooks(chapter: chapters.Chapter, root: Path, verdict_dir: Path, log) -> float:
-    """Step 3: nbgrader autograde on the intake copies; return its seconds. A failed notebook is logged, not fatal."""
-    start = time.perf_counter()
-    try:
-        course.nbgrader(root, "autograde", chapter.id, "--force", "--CourseDirectory.submitted_directory=intake",
-                        env={VERDICTS_ENV: str(verdict_dir)}, limit_memory=True)
-    except RuntimeError as error:  # e.g. a kernel died: that student's grades still come from the judge
-        log(str(error).splitlines()[0])
-    return time.perf_counter() - start
-
-
-def reconcile(chapter: chapters.Chapter, root: Path, results: dict[str, Graded]) -> None:
-    """Step 4: the judge's scores go into the gradebook, whatever each kernel reported."""
-    with _gradebook(root) as gb:
-        for student, graded in results.items():
-            graded.reconciled = _reconcile(gb, chapter, student, graded.verdicts)
-            graded.notebook_failed = not (root / "autograded" / student / chapter.id / f"{chapter.id}.ipynb").exists()
-
-
-def feedback_and_export(chapter: chapters.Chapter, root: Path, results: dict[str, Graded]) -> None:
-    """Step 5: feedback HTML for everyone (our own page where nbgrader had no notebook), then grades.csv."""
-    course.nbgrader(root, "generate_feedback", chapter.id, "--force")
-    for student, graded in results.items():
-        if graded.notebook_failed:
-            _write_fallback_feedback(root, chapter, student, graded.verdicts)
-    course.nbgrader(root, "export", f"--to={root / 'grades.csv'}")
-
-
-def autograde(chapter_id: str, root: Path | None = None, log=print) -> ClassResult:
-    """Grade every ``submitted/<student>/<chapter>/``: the five steps above, in order."""
+def autograde(chapter_id: str, root: Path | None = None, jobs: int | None = None, sandboxed: bool = True,
+              students: list[str] | None = None, log=print, show_progress: bool = False) -> ClassResult:
+    """Grade every ``submitted/<student>/<chapter>/`` (or the ``students`` named): the steps above, in order."""
     chapter = chapters.get(chapter_id)
-    root = root or course.root()
+    root = (root or course.root()).resolve()
+    jobs = jobs or os.cpu_count() or 1
+    if sandboxed and (reason := sandbox.probe()):
+        raise sandbox.SandboxUnavailable(
+            f"no sandbox can be made on this machine: {reason}.\nAutograde refuses to run student code "
+            f"unconfined; to do it anyway, pass --no-sandbox (it is printed and recorded with the grades).")
+    submissions = _submissions(chapter, root, students)
+    stages, start = {}, time.perf_counter()
+    untouched = _grader_files(chapter, root)
+
+    notes = intake_all(chapter, root, submissions)
+    stages["intake"] = time.perf_counter() - start
+
+    mark = time.perf_counter()
+    judged = judge_all(chapter, submissions, jobs, sandboxed, show_progress)
+    stages["judge"] = time.perf_counter() - mark
+    results = {s: Graded(s, verdicts, seconds, notes[s] + ([] if sandboxed else [UNSANDBOXED_NOTE]))
+               for s, (verdicts, seconds) in judged.items()}
+
     verdict_dir = root / "verdicts" / chapter.id
     shutil.rmtree(verdict_dir, ignore_errors=True)
     verdict_dir.mkdir(parents=True)
-    results = intake_and_judge(chapter, root, verdict_dir, log)
-    nbgrader_seconds = run_notebooks(chapter, root, verdict_dir, log)
-    reconcile(chapter, root, results)
-    feedback_and_export(chapter, root, results)
-    return ClassResult(chapter.id, list(results.values()), nbgrader_seconds)
+    for student, graded in results.items():
+        record = json.loads(judge.to_json(chapter.id, graded.verdicts))
+        verdict_path(verdict_dir, student).write_text(json.dumps({**record, "notes": graded.notes}), encoding="utf-8")
+
+    mark = time.perf_counter()
+    errors = nbgrader_all(chapter, root, list(results), verdict_dir, jobs, show_progress)
+    stages["nbgrader"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    for student, error in errors.items():
+        results[student].nbgrader_error = error.strip().splitlines()[-1] if error.strip() else ""
+        if error:
+            log(f"nbgrader could not process {student}'s notebook; the judge's grades stand:\n{error}")
+            _write_fallback_feedback(root, chapter, results[student])
+    check_gradebook(chapter, root, results)
+    export(root)
+    stages["export"] = time.perf_counter() - mark
+    if _grader_files(chapter, root) != untouched:
+        raise judge.GraderError(f"the fixture, release or source of {chapter.id} changed during grading: "
+                                "restore them (`python -m grading release`) and investigate before trusting these grades")
+
+    result = ClassResult(chapter.id, list(results.values()), time.perf_counter() - start, stages, jobs, sandboxed)
+    _record(chapter, root, result)
+    return result

@@ -2,13 +2,14 @@
 
 ``course/`` (git-ignored) is a standard nbgrader course directory:
 ``source/ release/ submitted/ autograded/ feedback/ gradebook.db``, plus our
-``intake/`` (the whitelisted copy of each submission that is graded) and
-``verdicts/`` (the judge's scores). Set ``DLMATH_COURSE`` to use another folder.
+``intake/`` (the checked copy of each submission that nbgrader autogrades),
+``verdicts/`` (the judge's verdicts) and ``autograde/<chapter>.json`` (the record of the
+last autograde run: sandbox or not, notes per student). Set ``DLMATH_COURSE`` to use
+another folder.
 """
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -27,8 +28,6 @@ configure(c, Path(__file__).resolve().parent)
 _BIN = str(Path(sys.executable).parent)
 if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
-
-KERNEL_MEMORY_LIMIT = 8 * 1024**3  # autograde kernels: a runaway allocation raises MemoryError, not an OOM kill
 
 
 def root() -> Path:
@@ -51,16 +50,25 @@ def assemble_source(chapter: chapters.Chapter, course: Path) -> Path:
     return source
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (KERNEL_MEMORY_LIMIT, KERNEL_MEMORY_LIMIT))
-
-
-def nbgrader(course: Path, *args: str, env: dict | None = None, limit_memory: bool = False) -> subprocess.CompletedProcess:
+def nbgrader(course: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``nbgrader <args>`` in the course directory; raise with its log if it fails."""
     done = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
-        preexec_fn=_limit_memory if limit_memory else None)
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})})
     if done.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return done
+
+
+def api(course: Path, settings: dict | None = None):
+    """nbgrader's Python API on the course directory, with its ``nbgrader_config.py`` plus ``settings``
+    (e.g. ``{"CourseDirectory.submitted_directory": "intake"}``)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    for dotted, value in (settings or {}).items():
+        section, _, key = dotted.rpartition(".")
+        config[section][key] = value
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)

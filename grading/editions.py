@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import json
+import textwrap
 import re
 import shutil
 from dataclasses import dataclass
@@ -86,6 +87,21 @@ def fences(source: str, path: str = "<module>") -> list[Fence]:
     return found
 
 
+def calls(module: str, function: str, candidates: set[str]) -> set[str]:
+    """The ``candidates`` (graded names such as ``softmax`` or ``Value.tanh``) that the reference
+    solution of ``dlmath.<module>.<function>`` mentions: by name, or as an attribute (``self.tanh``)."""
+    source = (chapters.PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
+    fence = next(f for f in fences(source) if f.function == function)
+    body = textwrap.dedent("\n".join(source.splitlines()[fence.begin + 1:fence.end]))
+    names = set()
+    for node in ast.walk(ast.parse(body if body.strip() else "pass")):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+    return {c for c in candidates if c.split(".")[-1] in names}
+
+
 def stub_lines(module: str, fence: Fence) -> list[str]:
     qualname = f"dlmath.{module}.{fence.function}"
     return [
@@ -94,20 +110,27 @@ def stub_lines(module: str, fence: Fence) -> list[str]:
     ]
 
 
-def student_source(source: str, module: str, chapter_id: str, path: str = "<module>", keep_own: bool = False) -> str:
+def student_source(source: str, module: str, chapter_id: str, path: str = "<module>", keep_own: bool = False,
+                   keep: frozenset[str] = frozenset()) -> str:
     """The student edition of one module's source for ``chapter_id``.
 
     With ``keep_own`` the chapter's own solutions stay (only later chapters are
     stubbed): the form ``course/source/<chapter>/`` needs, so that nothing of a
     later chapter reaches the course folder, its autograded copies or feedback.
 
-    A fenced function no chapter grades (yet) is stubbed in every edition.
+    A fenced function no chapter grades (yet) is stubbed in every edition. Functions named in
+    ``keep`` keep their solution (markers removed) whatever their chapter: the reference code the
+    judge hands the sandbox for what the function being graded builds on.
     """
     lines = source.splitlines()
     out, cursor = [], 0
     for fence in fences(source, path):
         owner = chapters.owner_of(module, fence.function)
         out += lines[cursor:fence.begin]
+        if fence.function in keep:
+            out += lines[fence.begin + 1:fence.end]
+            cursor = fence.end + 1
+            continue
         # a fence no chapter grades yet (a chapter being written) is stubbed like a later chapter's:
         # an unregistered solution never reaches any edition (tests/test_registry.py wants an owner)
         if owner is None or owner.id > chapter_id or (owner.id == chapter_id and not keep_own):

@@ -1,47 +1,182 @@
-"""Intake: the whitelisted copy of a submission that gets graded.
+"""Intake: read a submission without trusting anything in it.
 
-A submission may contain anything: a ``numpy.py`` that would shadow NumPy in
-the grading kernel, a ``grading/`` folder that would replace the harness, an
-edited copy of our check code. Intake builds ``course/intake/<student>/<chapter>/``
-from the *released* files, then takes from the submission only what the
-learner is meant to write: the chapter notebook and the chapter's graded
-``dlmath`` modules (plus nbgrader's ``timestamp.txt``). Everything else is
-listed as ignored. ``submitted/`` itself is never modified.
+A submission folder may hold anything: symbolic links (to a classmate's work, to
+``/etc/shadow``), named pipes that block whoever opens them, a 120 MB "module", a notebook of
+gigabytes of output, thousands of files, a ``numpy.py``. Only three kinds of thing count:
+
+* the chapter's graded modules, ``dlmath/<module>.py`` — what the judge grades;
+* the chapter notebook — what nbgrader keeps in the gradebook (the learner's work is in the
+  modules; a missing, corrupt or oversized notebook is replaced by the released one, with a note);
+* nbgrader's ``timestamp.txt`` and the exchange's ``submission_secret.txt``.
+
+Every file is read with :func:`read_file`: never through a symbolic link (at any level), only
+a regular file, never more than a size limit. :func:`take` builds the copy that nbgrader
+autogrades (``course/intake/<student>/<chapter>/``) from the release plus those files, and
+lists everything it left out. ``submitted/`` itself is never modified.
 """
 from __future__ import annotations
 
-import filecmp
+import errno
+import os
 import shutil
+import stat
 from pathlib import Path
+
+import nbformat
 
 from grading import chapters
 
+MODULE_LIMIT = 1024**2          # a graded module: plenty for source code
+NOTEBOOK_LIMIT = 20 * 1024**2   # a notebook (outputs included)
+SMALL_LIMIT = 4096              # timestamp.txt, submission_secret.txt
+LISTED_AT_MOST = 50             # ignored files named in the notes; the rest are counted
+WALKED_AT_MOST = 10_000         # entries looked at when listing what was ignored
+EXTRA_FILES = ("timestamp.txt", "submission_secret.txt")
 SILENT = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
+
+
+class Unreadable(Exception):
+    """A file the grader will not read; the message says why, for the learner's feedback."""
+
+
+def _open_dir(fd: int | None, name: str) -> int:
+    return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+
+
+def read_file(folder: Path, relative: str, limit: int) -> bytes:
+    """The bytes of ``folder/relative``: a regular file reached without any symbolic link, at most ``limit`` bytes.
+
+    Raises:
+        Unreadable: missing, a symbolic link (at any level), not a regular file (a pipe, a device,
+            a folder) or larger than ``limit``.
+    """
+    parts = Path(relative).parts
+    opened = []
+    try:
+        try:
+            opened.append(_open_dir(None, str(folder)))
+            for part in parts[:-1]:
+                opened.append(_open_dir(opened[-1], part))
+            # O_NONBLOCK: opening a named pipe must not wait for a writer
+            fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC,
+                         dir_fd=opened[-1])
+        except FileNotFoundError:
+            raise Unreadable(f"{relative} is missing") from None
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+                raise Unreadable(f"{relative} is (or lies behind) a symbolic link, which is not followed") from None
+            raise Unreadable(f"{relative} could not be opened ({error.strerror})") from None
+        opened.append(fd)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable(f"{relative} is not a regular file")
+        if info.st_size > limit:
+            raise Unreadable(f"{relative} is {info.st_size / 1024**2:.1f} MB, more than the {limit / 1024**2:g} MB allowed")
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise Unreadable(f"{relative} is more than the {limit / 1024**2:g} MB allowed")
+        return b"".join(chunks)
+    finally:
+        for fd in reversed(opened):
+            os.close(fd)
 
 
 def learner_files(chapter: chapters.Chapter) -> set[str]:
     """Relative paths a submission contributes to grading."""
-    return {f"{chapter.id}.ipynb", "timestamp.txt"} | {f"dlmath/{m}.py" for m in chapter.modules}
+    return {f"{chapter.id}.ipynb", *EXTRA_FILES} | {f"dlmath/{m}.py" for m in chapter.modules}
+
+
+def read_modules(chapter: chapters.Chapter, folder: Path) -> dict[str, tuple[str | None, str]]:
+    """``{module: (source, "")}`` for each graded module, or ``(None, why it can't be graded)``."""
+    found = {}
+    for module in chapter.modules:
+        relative = f"dlmath/{module}.py"
+        try:
+            found[module] = (read_file(folder, relative, MODULE_LIMIT).decode("utf-8"), "")
+        except Unreadable as error:
+            found[module] = (None, str(error))
+        except UnicodeDecodeError:
+            found[module] = (None, f"{relative} is not UTF-8 text")
+    return found
+
+
+def _notebook(chapter: chapters.Chapter, folder: Path, release: Path):
+    """The submitted notebook, normalised — or the released one and why it was used instead."""
+    name = f"{chapter.id}.ipynb"
+    released = nbformat.read(release / name, as_version=4)
+    graded_ids = {c.metadata.nbgrader.grade_id for c in released.cells if "nbgrader" in c.metadata}
+    try:
+        notebook = nbformat.reads(read_file(folder, name, NOTEBOOK_LIMIT).decode("utf-8"), as_version=4)
+        nbformat.validate(notebook)
+    except Unreadable as error:
+        return released, f"{error}: the released notebook was graded instead (your work is in dlmath/)"
+    except Exception as error:
+        return released, (f"{name} is not a valid notebook ({type(error).__name__}); the released notebook was "
+                          "graded instead (your work is in dlmath/)")
+    # nbgrader metadata on a cell the release doesn't have (a forged test cell) is dropped;
+    # nbgrader itself restores edited, re-typed or deleted test cells from the gradebook
+    for cell in notebook.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if "nbgrader" in cell.get("metadata", {}) and grade_id not in graded_ids:
+            del cell.metadata["nbgrader"]
+    return notebook, ""
+
+
+def _ignored(chapter: chapters.Chapter, folder: Path, release: Path, taken: set[str]) -> list[str]:
+    """What the submission holds beyond its learner files, as notes (symbolic links are not followed)."""
+    notes, seen = [], 0
+    for directory, subdirectories, files in os.walk(folder):  # followlinks=False: links are listed, not entered
+        subdirectories[:] = [d for d in subdirectories if d not in SILENT]
+        for name in sorted(subdirectories + files):
+            seen += 1
+            path = Path(directory) / name
+            relative = path.relative_to(folder).as_posix()
+            if relative in taken or name in SILENT or (path.is_dir() and not path.is_symlink()):
+                continue
+            if path.is_symlink():
+                notes.append(f"ignored {relative} (a symbolic link)")
+            elif not path.is_file():
+                notes.append(f"ignored {relative} (not a regular file)")
+            elif not (release / relative).is_file():
+                notes.append(f"ignored {relative} (not part of the assignment)")
+        if seen > WALKED_AT_MOST:
+            notes.append(f"stopped listing after {WALKED_AT_MOST} entries")
+            break
+    if len(notes) > LISTED_AT_MOST:
+        notes = notes[:LISTED_AT_MOST] + [f"... and {len(notes) - LISTED_AT_MOST} more ignored"]
+    return notes
 
 
 def take(chapter: chapters.Chapter, submitted: Path, release: Path, destination: Path) -> list[str]:
-    """Build ``destination`` from the release and the submission's learner files; return what was ignored."""
+    """Build ``destination`` from the release and the submission's learner files; return notes for the learner."""
     if destination.exists():
         shutil.rmtree(destination)
-    shutil.copytree(release, destination)
-    allowed = learner_files(chapter)
-    ignored = []
-    for path in sorted(submitted.rglob("*")):
-        relative = path.relative_to(submitted).as_posix()
-        if SILENT & set(Path(relative).parts) or path.is_dir() and not path.is_symlink():
+    shutil.copytree(release, destination, ignore=shutil.ignore_patterns("__pycache__"))
+    notes, taken = [], set()
+    notebook, problem = _notebook(chapter, submitted, release)
+    nbformat.write(notebook, destination / f"{chapter.id}.ipynb")
+    if problem:
+        notes.append(problem)
+    else:
+        taken.add(f"{chapter.id}.ipynb")
+    for module, (source, problem) in read_modules(chapter, submitted).items():
+        relative = f"dlmath/{module}.py"
+        if source is None:
+            notes.append(f"{problem}: its functions could not be graded")
+            (destination / relative).unlink(missing_ok=True)
+        else:
+            (destination / relative).write_text(source, encoding="utf-8")
+            taken.add(relative)
+    for name in EXTRA_FILES:
+        try:
+            text = read_file(submitted, name, SMALL_LIMIT).decode("utf-8")
+        except (Unreadable, UnicodeDecodeError) as error:
+            if not isinstance(error, Unreadable) or "missing" not in str(error):
+                notes.append(f"ignored {name} ({error})")
             continue
-        if path.is_symlink():
-            ignored.append(f"{relative} (a symbolic link)")
-        elif relative in allowed:
-            (destination / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination / relative)
-        elif not (release / relative).is_file():
-            ignored.append(f"{relative} (not part of the assignment)")
-        elif not filecmp.cmp(path, release / relative, shallow=False):
-            ignored.append(f"{relative} (changed; the released version was used)")
-    return ignored
+        (destination / name).write_text(text, encoding="utf-8")
+        taken.add(name)
+    return notes + _ignored(chapter, submitted, release, taken)

@@ -1,14 +1,18 @@
 """nbgrader settings for the course directory, applied by ``course/nbgrader_config.py``.
 
-Every nbgrader command run in ``course/`` — ours or an instructor's by hand —
-gets these, so the traps listed in FACTS.md are closed for both.
+Every nbgrader command run in ``course/`` — ours or an instructor's by hand, formgrader's
+buttons — gets these, so the traps listed in FACTS.md are closed for all of them.
 """
 from __future__ import annotations
 
 import functools
 from pathlib import Path
 
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
+
 from grading import chapters, editions
+from grading.nbgrader_plugins import FeedbackExporter, WriteVerdicts, refuse_unless_pipeline
 
 
 def strip_release(root: Path, assignment: str, student: str, notebooks) -> None:
@@ -29,4 +33,9 @@ def configure(c, root: Path) -> None:
     # a deleted hidden-test cell is put back instead of scoring 0
     c.OverwriteCells.add_missing_cells = True
     c.GenerateAssignment.post_convert_hook = functools.partial(strip_release, root)
-    c.Execute.timeout = 30
+    # no student notebook is executed: the sandboxed judge's verdicts are written into the hidden test
+    # cells instead, and only `python -m grading autograde` (which computes them) may autograde
+    c.Autograde.autograde_preprocessors = [WriteVerdicts, ClearMetadataPreprocessor, SaveAutoGrades,
+                                           AssignLatePenalties, CheckCellMetadata]
+    c.Autograde.pre_convert_hook = refuse_unless_pipeline
+    c.GenerateFeedback.exporter_class = FeedbackExporter

@@ -1,7 +1,8 @@
-"""The simulated class, end to end through nbgrader: the expectations `make demo` prints.
+"""The simulated class, end to end through the sandboxed judge and nbgrader: the expectations `make demo` prints.
 
 Every graded chapter gets its class (correct work, stubs, its typical mistakes); the pilot
-chapter also gets the robustness cases (endless loop, a killed kernel, a tamperer).
+chapter also gets the robustness cases (endless loop, a function that kills its process, a
+tamperer). The attacks of a student who has read this repository are in tests/test_attacks.py.
 """
 from __future__ import annotations
 
@@ -72,13 +73,13 @@ def test_the_demo_reports_no_surprise(chapter_id, tmp_path_factory):
 
 
 @pytest.mark.parametrize("chapter_id", GRADED_CHAPTERS)
-def test_the_notebook_kernel_itself_reported_the_judges_scores(chapter_id, tmp_path_factory):
-    # honest work needs no correction: in particular NumPy's RuntimeWarnings (naive sigmoid, softmax
-    # without the shift) never reached stderr, which would have zeroed the cell in nbgrader
+def test_nbgrader_stored_exactly_the_judges_scores(chapter_id, tmp_path_factory):
+    # the verdicts written into the hidden test cells were read back by nbgrader's SaveAutoGrades as
+    # the judge gave them: the consistency check after nbgrader found nothing to correct
     _, students, _ = graded(chapter_id, tmp_path_factory)
     for name, student in students.items():
-        if name not in ("tamperer", "kills_kernel"):
-            assert student.reconciled == [], name
+        assert not student.nbgrader_error, (name, student.nbgrader_error)
+        assert not any("the gradebook held" in note for note in student.notes), (name, student.notes)
 
 
 def test_tampering_gains_nothing_over_the_same_work_done_honestly(graded_class, tmp_path):
@@ -90,8 +91,7 @@ def test_tampering_gains_nothing_over_the_same_work_done_honestly(graded_class, 
     tamperer = students["tamperer"]
     assert tamperer.scores == honest_scores
     assert tamperer.total < sum(FULL.values()) / 2
-    assert any("kernel reported 1, judge" in note for note in tamperer.reconciled)  # the kernel was fooled; the grade wasn't
-    assert "numpy.py (not part of the assignment)" in tamperer.ignored
+    assert "ignored numpy.py (not part of the assignment)" in tamperer.notes
 
 
 @pytest.mark.parametrize("chapter_id", GRADED_CHAPTERS)
@@ -111,20 +111,18 @@ def test_feedback_shows_each_hidden_check_and_no_solution(chapter_id, tmp_path_f
     for student in students:
         html = (root / "feedback" / student / chapter_id / f"{chapter_id}.html").read_text()
         assert "BEGIN SOLUTION" not in html
-        # stubs never reach a hidden line; the tamperer replaced grade(); a killed kernel gets the fallback page
-        assert "hidden checks passed" in html or student in ("kills_kernel", "stubs", "tamperer")
+        assert "hidden checks passed" in html  # every hidden test cell shows the judge's report
     if chapter_id == CHAPTER:
         html = (root / "feedback" / "naive_sigmoid" / CHAPTER / f"{CHAPTER}.html").read_text()
         assert "6/8 hidden checks passed" in html and "np.exp overflowed" in html
 
 
-def test_a_kernel_killed_by_a_function_costs_only_that_function(graded_class):
+def test_a_function_that_kills_its_process_costs_only_that_function(graded_class):
     root, students = graded_class
     killer = students["kills_kernel"]
-    assert killer.notebook_failed  # nbgrader could not run the notebook to the end...
-    assert killer.total == sum(FULL.values()) - FULL["tanh"]  # ...yet only tanh lost its point
+    assert killer.total == sum(FULL.values()) - FULL["tanh"]
     html = (root / "feedback" / "kills_kernel" / CHAPTER / f"{CHAPTER}.html").read_text()
-    assert "could not be run to the end" in html and "the process running it died" in html
+    assert "the process running it died (exit code 1)" in html
 
 
 def test_regrading_gives_the_same_grades_and_leaves_submissions_untouched(graded_class):

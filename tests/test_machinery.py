@@ -45,6 +45,7 @@ def spec_file(tmp_path, chapter_id, functions) -> dict:
 @pytest.fixture
 def backprop_specs(tmp_path):
     return spec_file(tmp_path, "05_backprop", {
+        "Value.__add__": ("autodiff", ["program"], {"returns": ["values", "grads"]}, [PROGRAM], PROGRAM_RESULT),
         "Value.__mul__": ("autodiff", ["program"], {"returns": ["values", "grads"]}, [PROGRAM], PROGRAM_RESULT),
         "Value.backward": ("autodiff", ["program"], {"returns": ["values", "grads"]}, [PROGRAM], PROGRAM_RESULT),
         "dense_backward": ("layers", ["dout", "x", "W"], {"returns": ["dx", "dW", "db"]}, [DOUT, X, W], DENSE_RESULT),
@@ -73,10 +74,17 @@ def submission(tmp_path, edits: dict[str, list[tuple[str, str]]]):
 
 
 def judged(monkeypatch, specs, chapter_id, folder):
+    """Judge ``folder`` on hand-made cases (the registry's builds_on, restricted to these functions)."""
+    real = chapters.get(chapter_id)
     monkeypatch.setattr(judge, "load_chapter_file", lambda path: specs)
-    monkeypatch.setattr(chapters, "CHAPTERS", {chapter_id: chapters.Chapter(
-        chapter_id, "test", tuple(chapters.Graded(s.module, n, 1) for n, s in specs.items()))})
-    return judge.judge_submission(chapter_id, folder)
+    monkeypatch.setattr(chapters, "CHAPTERS", {chapter_id: chapters.Chapter(chapter_id, "test", tuple(
+        chapters.Graded(s.module, n, 1, tuple(b for b in real.function(n).builds_on if b in specs))
+        for n, s in specs.items()))})
+    judge._plan.cache_clear()
+    try:
+        return judge.judge_submission(chapter_id, folder)
+    finally:
+        judge._plan.cache_clear()
 
 
 def test_codec_round_trips_structures_and_named_functions():

@@ -1,28 +1,11 @@
 """The chapter registry: every graded function declares the same-chapter functions it builds on."""
 from __future__ import annotations
 
-import ast
-import textwrap
-
 import pytest
 
 from grading import chapters, editions
 
 GRADED = [(c, g) for c in chapters.CHAPTERS.values() for g in c.graded]
-
-
-def _solution_names(module: str, function: str) -> set[str]:
-    """Names (and ``self.<attr>`` / ``Class.<attr>`` method names) used inside one solution fence."""
-    source = (chapters.PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
-    fence = next(f for f in editions.fences(source) if f.function == function)
-    body = textwrap.dedent("\n".join(source.splitlines()[fence.begin + 1:fence.end]))
-    names = set()
-    for node in ast.walk(ast.parse(body if body.strip() else "pass")):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
-    return names
 
 
 @pytest.mark.parametrize("chapter, graded", GRADED, ids=lambda v: getattr(v, "id", None) or getattr(v, "name", ""))
@@ -33,8 +16,8 @@ def test_builds_on_names_graded_functions_of_the_same_chapter(chapter, graded):
 
 @pytest.mark.parametrize("chapter, graded", GRADED, ids=lambda v: getattr(v, "id", None) or getattr(v, "name", ""))
 def test_the_reference_solution_calls_no_undeclared_function_of_its_chapter(chapter, graded):
-    siblings = {g.name.split(".")[-1]: g.name for g in chapter.graded if g.module == graded.module and g.name != graded.name}
-    used = {siblings[n] for n in _solution_names(graded.module, graded.name) if n in siblings}
+    siblings = {g.name for g in chapter.graded if g.module == graded.module and g.name != graded.name}
+    used = editions.calls(graded.module, graded.name, siblings)
     assert used <= set(graded.builds_on), f"{graded.name} calls {sorted(used - set(graded.builds_on))}"
 
 

@@ -1,0 +1,137 @@
+"""What nbgrader runs in place of executing student notebooks.
+
+nbgrader's own autograde executes each submitted notebook in a kernel, unconfined: the
+student's code would run next to the grader's files. In this course nbgrader keeps the
+gradebook, feedback, formgrader and export, but the checking is the sandboxed judge's:
+
+* :class:`WriteVerdicts` replaces nbgrader's ``Execute`` preprocessor. For every hidden test
+  cell it writes the judge's report as the cell's output and the partial score as its result,
+  which nbgrader's ``SaveAutoGrades`` then stores like any executed cell's. No notebook runs.
+* :class:`FeedbackExporter` is ``generate_feedback``'s HTML exporter: the stock one, without
+  its slowest redundant work (see there).
+* :func:`refuse_unless_pipeline` is the ``pre_convert_hook`` of ``Autograde``: an autograde
+  not started by ``python -m grading autograde`` (``nbgrader autograde`` typed in ``course/``,
+  formgrader's Autograde button) stops with a message naming the command that grades safely.
+
+Both are installed by ``grading.nbgrader_settings`` for every nbgrader command run in the
+course directory.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import nbformat
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.exporters.html import Highlight2HTML, WidgetsDataTypeFilter
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+try:
+    from jinja2 import pass_context as contextfilter
+except ImportError:  # older jinja2
+    from jinja2 import contextfilter
+
+from grading import chapters
+from grading.judge import from_json
+
+VERDICTS_ENV = "DLMATH_VERDICTS"  # set by the pipeline: the folder of this run's verdicts
+
+
+class NotThroughThePipeline(SystemExit):
+    """Raised to stop an autograde that did not come through ``python -m grading autograde``."""
+
+
+def refuse_unless_pipeline(assignment=None, student=None, notebooks=None, **_) -> None:
+    """``Autograde.pre_convert_hook``: only the course pipeline may autograde (nbgrader ignores a
+    hook's ordinary exceptions, so this raises a SystemExit, which stops the run and reaches
+    formgrader's error log)."""
+    if not os.environ.get(VERDICTS_ENV):
+        raise NotThroughThePipeline(
+            f"dlmath: autograde {assignment or 'a chapter'} with `python -m grading autograde {assignment or '<chapter>'}` "
+            "(from the repository). It checks each submission, runs the students' code in a sandbox and then "
+            "runs this nbgrader step itself; nbgrader's own autograde would execute student notebooks unconfined.")
+
+
+def verdict_path(folder: Path, student: str) -> Path:
+    return Path(folder) / f"{student}.json"
+
+
+def notes_cell(notes: list[str]) -> nbformat.NotebookNode:
+    lines = "\n".join(f"- {note}" for note in notes)
+    return nbformat.v4.new_markdown_cell(f"**Grading notes**\n\n{lines}")
+
+
+class WriteVerdicts(NbGraderPreprocessor):
+    """Write the judge's verdict into each hidden test cell (in place of executing the notebook)."""
+
+    def preprocess(self, nb, resources):
+        assignment, student = resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]
+        folder = os.environ.get(VERDICTS_ENV)
+        path = verdict_path(folder, student) if folder else None
+        if path is None or not path.is_file():
+            raise RuntimeError(f"no verdict for {student} in {assignment}: autograde with "
+                               f"`python -m grading autograde {assignment}`")
+        record = json.loads(path.read_text(encoding="utf-8"))
+        verdicts = from_json(path.read_text(encoding="utf-8"))
+        chapter = chapters.get(assignment)
+        by_cell = {chapter.function(name).grade_id: verdict for name, verdict in verdicts.items()}
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+            if cell.cell_type == "code" and grade_id in by_cell:
+                verdict = by_cell[grade_id]
+                cell.execution_count = 1
+                cell.outputs = [
+                    nbformat.v4.new_output("stream", name="stdout", text=verdict.report() + "\n"),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(verdict.score))},
+                                           execution_count=1),
+                ]
+        if record.get("notes"):
+            nb.cells.insert(0, notes_cell(record["notes"]))
+        return nb, resources
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbconvert's HTML export for ``generate_feedback``, made fast for a class of near-identical notebooks.
+
+    Two costs dominate the stock exporter on a chapter notebook: rendering the same markdown
+    cells again for every student, and re-parsing the finished page (with BeautifulSoup) only
+    to add ``tabindex`` to cells and ``alt`` text to images. Here rendered markdown is
+    remembered across notebooks, and the two attributes are added to the page text directly.
+    The page is the stock exporter's, element for element (tests/test_feedback.py compares them).
+    """
+
+    _rendered: dict = {}
+
+    @contextfilter
+    def markdown2html(self, context, source):
+        if context.get("cell", {}).get("attachments"):
+            return super().markdown2html(context, source)
+        key = (source, context.get("resources", {}).get("metadata", {}).get("path", ""), self.embed_images,
+               self.anchor_link_text, self.exclude_anchor_links)
+        if key not in self._rendered:
+            if len(self._rendered) > 4096:
+                self._rendered.clear()
+            self._rendered[key] = super().markdown2html(context, source)
+        return self._rendered[key]
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        language = nb.metadata.get("language_info", {})
+        lexer = language.get("pygments_lexer", language.get("name", None))
+        self.register_filter("highlight_code", self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        page = _FOCUSABLE.sub(r'\1 tabindex="0"\2', page)
+        page = _IMAGE_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', page)
+        return page, resources
+
+
+# the stock exporter's accessibility pass: cell inputs and outputs focusable, every image an alt text
+_FOCUSABLE = re.compile(r'(<div(?=[^>]*\bclass="[^"]*\b(?:jp-Cell-inputWrapper|jp-OutputArea-output)\b)[^>]*?)(\s*/?>)')
+_IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")

@@ -1,0 +1,85 @@
+"""The autograde pipeline's own promises: chains that never hold an answer, refusing without a sandbox, records."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import GRADED_CHAPTERS
+from grading import __main__ as cli
+from grading import chapters, demo, judge, sandbox
+from grading import autograde as pipeline
+from grading.release import release
+
+CHAPTER = "03_activations"
+
+
+@pytest.mark.parametrize("chapter_id", GRADED_CHAPTERS)
+def test_a_runner_never_holds_the_reference_of_a_function_before_it_is_graded(chapter_id):
+    chapter = chapters.get(chapter_id)
+    plan = judge.plan(chapter_id)
+    assert sorted(n for chain in plan.chains for n in chain) == sorted(g.name for g in chapter.graded)
+    for chain in plan.chains:
+        held: set[str] = set()
+        for name in chain:
+            assert name not in held and name not in plan.needs[name]
+            assert held <= plan.needs[name], f"{name} is graded next to references it doesn't build on: {held - plan.needs[name]}"
+            held |= plan.needs[name]
+
+
+def test_the_given_code_holds_only_what_the_function_builds_on():
+    plan = judge.plan("05_backprop")
+    source = plan.given["mlp_backward"]["layers"]
+    assert "dlmath.layers.mlp_backward is not implemented yet" in source  # its own code: a stub
+    assert "dlmath.layers.dense_backward is not implemented yet" not in source  # what it builds on: given
+    assert plan.given["dense_backward"] == {}
+
+
+@pytest.fixture
+def small_class(tmp_path):
+    root = tmp_path / "course"
+    released = release(CHAPTER, root)
+    for student, mistakes in {"correct": {}, "naive": {"sigmoid": "return 1 / (1 + np.exp(-z))"}}.items():
+        folder = root / "submitted" / student / CHAPTER
+        shutil.copytree(released, folder)
+        (folder / "dlmath" / "activations.py").write_text(demo.solved_module("activations", mistakes, CHAPTER))
+    return root
+
+
+def test_where_no_sandbox_can_be_made_autograde_refuses_and_says_why(small_class, monkeypatch, capsys):
+    monkeypatch.setattr(sandbox, "probe", lambda: "unprivileged user namespaces are disabled")
+    with pytest.raises(sandbox.SandboxUnavailable, match="user namespaces are disabled.*--no-sandbox"):
+        pipeline.autograde(CHAPTER, small_class, jobs=1)
+    monkeypatch.setenv("DLMATH_COURSE", str(small_class))
+    assert cli.main(["autograde", CHAPTER]) == 2
+    assert "--no-sandbox" in capsys.readouterr().err
+    assert not (small_class / "gradebook.db").exists() or not (small_class / "autograded").exists()
+
+
+@pytest.mark.slow
+def test_no_sandbox_grades_but_says_so_in_the_summary_the_feedback_and_the_record(small_class):
+    result = pipeline.autograde(CHAPTER, small_class, jobs=1, sandboxed=False)
+    scores = {s.student: s.scores for s in result.students}
+    full = {g.name: g.points for g in chapters.get(CHAPTER).graded}
+    assert scores["correct"] == full and scores["naive"]["sigmoid"] < 1
+    assert "WITHOUT SANDBOX" in result.table()
+    record = json.loads((small_class / "autograde" / f"{CHAPTER}.json").read_text())
+    assert record["sandboxed"] is False
+    assert all(pipeline.UNSANDBOXED_NOTE in s["notes"] for s in record["students"].values())
+    html = (small_class / "feedback" / "correct" / CHAPTER / f"{CHAPTER}.html").read_text()
+    assert "WITHOUT a sandbox" in html
+
+
+@pytest.mark.slow
+def test_a_grader_file_changed_during_grading_stops_the_run(small_class, monkeypatch):
+    judge_all = pipeline.judge_all
+
+    def tampering(*args, **kwargs):
+        found = judge_all(*args, **kwargs)
+        (small_class / "release" / CHAPTER / "dlmath" / "activations.py").write_text("# changed\n")
+        return found
+
+    monkeypatch.setattr(pipeline, "judge_all", tampering)
+    with pytest.raises(judge.GraderError, match="changed during grading"):
+        pipeline.autograde(CHAPTER, small_class, jobs=1)
