@@ -121,7 +121,11 @@ CHAPTERS: dict[str, Chapter] = {c.id: c for c in [
     _losses(),
     _backprop(),
     # later chapters: each replaces its own placeholder line below with its entry (a Chapter or a _function() call)
-    # <06_optimizers>
+    Chapter("06_optimizers", "Optimizers and initialization",
+            _graded("initializers", ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform"])
+            + _graded("optim", ["minibatches", "sgd", "adagrad", "rmsprop", "adam", "adamw"],
+                      {"sgd": 2, "rmsprop": 2, "adam": 3, "adamw": 2}, {"adamw": ("adam",)})
+            + _graded("schedules", ["step_decay", "exponential_decay", "cosine_decay"], {"cosine_decay": 2})),
     # <07_regularization>
     # <08_cnn>
     # <09_rnn>
