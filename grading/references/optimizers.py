@@ -71,7 +71,9 @@ HINTS = {
                 "structure": STATE_STRUCTURE + " RMSprop: {'v', 'm'} and, when centered=True, also 'g_mean'."},
     "adam": {"returns": ["w", "state"], "elementwise": False, "mutated": MUTATED,
              "structure": STATE_STRUCTURE + " Adam: {'t', 'm', 'v'} and, with amsgrad=True, also 'v_max'.",
-             "dtype": "state['t'] is an int step count; w and the moments keep w's float dtype (float32 in, float32 out)."},
+             "dtype": "state['t'] is an int step count; w and the moments keep w's float dtype (float32 in, float32 out).",
+             "raised": "A ZeroDivisionError? 1 − β₁ᵗ is 0 for t = 0: increment t before using it, so the first step "
+                       "has t = 1 (state['t'] counts the steps taken so far)."},
     "adamw": {"returns": ["w", "state"], "elementwise": False, "mutated": MUTATED, "uses": ["adam"],
               "structure": STATE_STRUCTURE + " AdamW: the state of adam, {'t', 'm', 'v'}.",
               "dtype": "state['t'] is an int step count; w and the moments keep w's float dtype (float32 in, float32 out)."},
@@ -108,7 +110,7 @@ CLASS = {
                           "alpha = lr * math.sqrt(1 - beta_1 ** t) / (1 - beta_2 ** t)"))},
     "adam_mutates_state": {"adam": _variant(
         "optim", "adam", ("m = beta_1 * state.get(\"m\", zeros) + (1 - beta_1) * dw",
-                          "m = state.get(\"m\", zeros)\nm *= beta_1\nm += (1 - beta_1) * dw"))},
+                          "m = state.get(\"m\", np.zeros_like(w))\nm *= beta_1\nm += (1 - beta_1) * dw"))},
     "rmsprop_eps_outside_root": {"rmsprop": _variant(
         "optim", "rmsprop", ("np.sqrt(v + epsilon)", "(np.sqrt(v) + epsilon)"))},
     "adamw_decays_the_gradient": {"adamw": _variant(
@@ -391,10 +393,11 @@ def _settings(name: str, audience: str) -> list[tuple[str, dict]]:
                 ("Nesterov momentum", {"lr": f32(0.03 if hidden else 0.05), "momentum": f32(0.95 if hidden else 0.9),
                                        "nesterov": True})]
     if name == "adagrad":
-        return [("Adagrad", {"lr": f32(0.2 if hidden else 0.1), "initial_accumulator_value": f32(0.1),
-                             "epsilon": 1e-7}),
-                ("a small initial accumulator and a larger ε",
-                 {"lr": f32(0.05), "initial_accumulator_value": f32(0.01 if hidden else 0.001), "epsilon": 1e-4})]
+        # the setting where ε matters comes first: a learner's check reports its first failing case
+        return [("a small initial accumulator and a larger ε",
+                 {"lr": f32(0.05), "initial_accumulator_value": f32(0.01 if hidden else 0.001), "epsilon": 1e-4}),
+                ("Adagrad, Keras's initial accumulator 0.1", {"lr": f32(0.2 if hidden else 0.1),
+                                                              "initial_accumulator_value": f32(0.1), "epsilon": 1e-7})]
     if name == "rmsprop":
         lr = f32(0.002 if hidden else 0.01)
         return [("plain RMSprop", {"lr": lr, "rho": f32(0.9), "momentum": 0.0, "epsilon": 1e-7, "centered": False}),
@@ -486,7 +489,7 @@ def initializer_params(name: str, shape: tuple) -> dict:
                                            "variance is L²/3, so L = √(3·var)."])
         bound_hint = (f"Every draw lies in [−limit, limit] with limit = √(3·var) = {bound:.6g} for this shape — is "
                       "your limit too large, or did you draw from a normal?")
-        reach_hint = ("Uniform draws over [−limit, limit] come within 0.1% of ±limit for this many draws: is your limit "
+        reach_hint = ("Uniform draws over [−limit, limit] come this close to ±limit for this many draws: is your limit "
                       "too small (or are the draws not uniform)?")
     else:
         alternatives.append([variance * TRUNCATED_STD ** 2,
@@ -498,7 +501,11 @@ def initializer_params(name: str, shape: tuple) -> dict:
                       "truncated_normal(shape, σ, rng), not rng.normal.")
         reach_hint = ("A truncated normal reaches close to ±2σ with this many draws; yours stay well inside — did "
                       "you draw from a uniform distribution, or truncate at a smaller bound?")
-    return {"shape": list(shape), "bound": bound, "variance": variance, "reach": 0.99 if not uniform else 0.999,
+    # how close the largest of n draws must come to the bound: missed with probability < 1e-9 — for U(−L, L),
+    # P(max|w| < (1 − δ)L) = (1 − δ)^n; a normal cut at 2σ has density 0.226/δ-fraction near the cut (2φ(2)·2/0.9545)
+    n = math.prod(shape)
+    reach = 1 - 21 / n if uniform else 1 - 92 / n
+    return {"shape": list(shape), "bound": bound, "variance": variance, "reach": reach,
             "kurtosis": 1.8 if uniform else 2.37, "alternatives": alternatives,
             "bound_hint": bound_hint, "reach_hint": reach_hint}
 
