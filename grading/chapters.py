@@ -78,10 +78,16 @@ def _graded(module: str, names: list[str], points: dict[str, float] | None = Non
 
 def _activations() -> Chapter:
     names = ["sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
-             "leaky_relu", "leaky_relu_backward", "softmax", "softmax_backward", "log_softmax"]
+             "leaky_relu", "leaky_relu_backward", "elu", "elu_backward", "silu", "silu_backward",
+             "gelu", "gelu_backward", "softmax", "softmax_backward", "log_softmax"]
+    # a backward pass may be written through its forward's value (σ' = σ(1 − σ), ELU's α e^z = y + α,
+    # SiLU's s + y(1 − s)), so it builds on that forward; SiLU is z·σ(βz); the tanh-GELU may use tanh
     return Chapter("03_activations", "Activation functions",
-                   _graded("activations", names, {"softmax": 2, "softmax_backward": 2, "log_softmax": 2},
+                   _graded("activations", names, {"softmax": 2, "softmax_backward": 2, "log_softmax": 2,
+                                                  "gelu": 2, "gelu_backward": 2},
                            {"sigmoid_backward": ("sigmoid",), "tanh_backward": ("tanh",),
+                            "elu_backward": ("elu",), "silu": ("sigmoid",), "silu_backward": ("sigmoid", "silu"),
+                            "gelu": ("tanh",), "gelu_backward": ("tanh",),
                             "softmax_backward": ("softmax",)}))
 
 
