@@ -134,7 +134,10 @@ CHAPTERS: dict[str, Chapter] = {c.id: c for c in [
             + _graded("schedules", ["step_decay", "exponential_decay", "cosine_decay"], {"cosine_decay": 2})),
     # <07_regularization>
     # <08_cnn>
-    # <09_rnn>
+    Chapter("09_rnn", "Recurrent networks", _graded("recurrent", [
+        "rnn_forward", "rnn_backward", "clip_by_global_norm", "lstm_forward", "lstm_backward", "gru_forward",
+        "gru_backward"], {"rnn_forward": 2, "rnn_backward": 3, "lstm_forward": 2, "lstm_backward": 3,
+                          "gru_forward": 2, "gru_backward": 3})),  # the backward functions read the cache only
     # <10_evaluation>
     # <11_capstone>
 ]}
