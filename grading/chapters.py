@@ -78,10 +78,16 @@ def _graded(module: str, names: list[str], points: dict[str, float] | None = Non
 
 def _activations() -> Chapter:
     names = ["sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
-             "leaky_relu", "leaky_relu_backward", "softmax", "softmax_backward", "log_softmax"]
+             "leaky_relu", "leaky_relu_backward", "elu", "elu_backward", "silu", "silu_backward",
+             "gelu", "gelu_backward", "softmax", "softmax_backward", "log_softmax"]
+    # a backward pass may be written through its forward's value (σ' = σ(1 − σ), ELU's α e^z = y + α,
+    # SiLU's s + y(1 − s)), so it builds on that forward; SiLU is z·σ(βz); the tanh-GELU may use tanh
     return Chapter("03_activations", "Activation functions",
-                   _graded("activations", names, {"softmax": 2, "softmax_backward": 2, "log_softmax": 2},
+                   _graded("activations", names, {"softmax": 2, "softmax_backward": 2, "log_softmax": 2,
+                                                  "gelu": 2, "gelu_backward": 2},
                            {"sigmoid_backward": ("sigmoid",), "tanh_backward": ("tanh",),
+                            "elu_backward": ("elu",), "silu": ("sigmoid",), "silu_backward": ("sigmoid", "silu"),
+                            "gelu": ("tanh",), "gelu_backward": ("tanh",),
                             "softmax_backward": ("softmax",)}))
 
 
@@ -121,11 +127,23 @@ CHAPTERS: dict[str, Chapter] = {c.id: c for c in [
     _losses(),
     _backprop(),
     # later chapters: each replaces its own placeholder line below with its entry (a Chapter or a _function() call)
-    # <06_optimizers>
+    Chapter("06_optimizers", "Optimizers and initialization",
+            _graded("initializers", ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform"])
+            + _graded("optim", ["minibatches", "sgd", "adagrad", "rmsprop", "adam", "adamw"],
+                      {"sgd": 2, "rmsprop": 2, "adam": 3, "adamw": 2}, {"adamw": ("adam",)})
+            + _graded("schedules", ["step_decay", "exponential_decay", "cosine_decay"], {"cosine_decay": 2})),
     # <07_regularization>
     # <08_cnn>
-    # <09_rnn>
-    # <10_evaluation>
+    Chapter("09_rnn", "Recurrent networks", _graded("recurrent", [
+        "rnn_forward", "rnn_backward", "clip_by_global_norm", "lstm_forward", "lstm_backward", "gru_forward",
+        "gru_backward"], {"rnn_forward": 2, "rnn_backward": 3, "lstm_forward": 2, "lstm_backward": 3,
+                          "gru_forward": 2, "gru_backward": 3})),  # the backward functions read the cache only
+    Chapter("10_evaluation", "Evaluation metrics", _graded("metrics", [
+        "confusion_matrix", "accuracy", "precision_recall_f1", "roc_curve", "roc_auc", "precision_recall_curve",
+        "average_precision", "log_loss", "top_k_accuracy"],
+        {"precision_recall_f1": 3, "roc_curve": 2, "roc_auc": 2, "precision_recall_curve": 2},
+        {"precision_recall_f1": ("confusion_matrix",), "roc_auc": ("roc_curve",),
+         "average_precision": ("precision_recall_curve",)})),  # each calls the function it builds on
     # <11_capstone>
 ]}
 

@@ -147,8 +147,9 @@ def student_source(source: str, module: str, chapter_id: str, path: str = "<modu
 def solution_lines(chapter_id: str) -> set[str]:
     """Substantive lines of every solution the chapter's release must not contain (for the leak gate).
 
-    A line that also appears outside the fences (``return out`` in given code, say) is public
-    anyway and is left out, so the gate only fires on real solution text.
+    A line that also appears outside the fences (``return out`` in given code, say) or in an
+    earlier chapter's solution (which the release gives) is public anyway and is left out, so the
+    gate only fires on real solution text.
     """
     hidden, public = set(), set()
     for path in sorted(chapters.PACKAGE_DIR.rglob("*.py")):
@@ -159,9 +160,11 @@ def solution_lines(chapter_id: str) -> set[str]:
         for fence in fences(source, str(path)):
             fenced.update(range(fence.begin, fence.end + 1))
             owner = chapters.owner_of(module, fence.function)
+            body = {ln.strip() for ln in lines[fence.begin + 1:fence.end] if ln.strip() and not ln.strip().startswith("#")}
             if owner is None or owner.id >= chapter_id:
-                hidden |= {ln.strip() for ln in lines[fence.begin + 1:fence.end]
-                           if ln.strip() and not ln.strip().startswith("#")}
+                hidden |= body
+            else:
+                public |= body  # an earlier chapter's solution: given in this release
         public |= {ln.strip() for i, ln in enumerate(lines) if i not in fenced}
     return hidden - public
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -125,9 +126,18 @@ def test_relu_of_z_minus_relu_of_minus_z_is_z(z):
 
 
 @SETTINGS
-@given(float_arrays(WIDE), ALPHA)
-def test_leaky_relu_is_max_of_z_and_alpha_z_for_alpha_in_unit_interval(z, alpha):
+@given(float_arrays(WIDE), st.floats(-5.0, 1.0))
+def test_leaky_relu_is_max_of_z_and_alpha_z_for_every_alpha_up_to_one_negative_included(z, alpha):
+    # 03 §4.3: z ≥ αz for z > 0 and αz ≥ z for z < 0 both hold exactly when α ≤ 1
     np.testing.assert_array_equal(act.leaky_relu(z, alpha=alpha), np.maximum(z, alpha * z))
+
+
+@pytest.mark.parametrize("alpha", [1.5, 3.0])
+def test_max_of_z_and_alpha_z_is_not_leaky_relu_for_alpha_above_one(alpha):
+    z = np.array([-2.0, 3.0])
+    # max picks αz = 4.5 for z = 3 and z = −2 for z = −2: the wrong branch on both sides
+    assert not np.array_equal(act.leaky_relu(z, alpha=alpha), np.maximum(z, alpha * z))
+    np.testing.assert_array_equal(act.leaky_relu(z, alpha=alpha), [-2.0 * alpha, 3.0])
 
 
 @SETTINGS
@@ -135,6 +145,59 @@ def test_leaky_relu_is_max_of_z_and_alpha_z_for_alpha_in_unit_interval(z, alpha)
 def test_leaky_relu_default_alpha_is_0_2(z):
     np.testing.assert_array_equal(act.leaky_relu(z), np.maximum(z, 0.2 * z))
     np.testing.assert_array_equal(act.leaky_relu_backward(np.ones_like(z), z), np.where(z > 0, 1.0, 0.2))
+
+
+# ---------------------------------------------------------------------------------------------
+# ELU, SiLU, GELU invariants
+# ---------------------------------------------------------------------------------------------
+
+@SETTINGS
+@given(float_arrays(WIDE), st.booleans())
+def test_gelu_of_z_minus_gelu_of_minus_z_is_z_in_both_forms(z, approximate):
+    # Φ(z) + Φ(−z) = 1 (and tanh is odd), so z Φ(z) − (−z) Φ(−z) = z: the two halves add up to the identity
+    np.testing.assert_allclose(act.gelu(z, approximate=approximate) - act.gelu(-z, approximate=approximate), z,
+                               rtol=1e-14, atol=1e-14)
+
+
+@SETTINGS
+@given(float_arrays(st.floats(-20.0, 20.0)))
+def test_tanh_gelu_is_within_5e_4_of_the_exact_gelu(z):
+    # measured maximum of |exact − tanh form| over the real line: 4.73e-4, near |z| ≈ 2.1
+    assert np.max(np.abs(act.gelu(z) - act.gelu(z, approximate=True))) < 5e-4
+
+
+def test_exact_and_tanh_gelu_are_different_functions():
+    z = np.array([-2.0, -1.0, 1.0, 2.0])
+    assert np.all(np.abs(act.gelu(z) - act.gelu(z, approximate=True)) > 1e-5)
+
+
+@SETTINGS
+@given(float_arrays(WIDE), st.floats(-3.0, 3.0))
+def test_silu_is_z_times_sigmoid_of_beta_z_and_its_halves_add_up_to_z(z, beta):
+    np.testing.assert_array_equal(act.silu(z, beta=beta), z * act.sigmoid(beta * z))
+    np.testing.assert_allclose(act.silu(z, beta=beta) - act.silu(-z, beta=beta), z, rtol=1e-14, atol=1e-14)
+
+
+@SETTINGS
+@given(float_arrays(WIDE), st.floats(0.01, 5.0))
+def test_elu_is_z_above_zero_and_above_minus_alpha_below(z, alpha):
+    y = act.elu(z, alpha=alpha)
+    np.testing.assert_array_equal(y[z > 0], z[z > 0])
+    assert np.all(y[z <= 0] >= -alpha) and np.all(y[z <= 0] <= 0)
+
+
+def test_elu_is_continuous_at_zero_and_its_slope_there_is_alpha():
+    for alpha in (0.5, 1.0, 2.0):
+        assert act.elu(np.array([0.0]), alpha=alpha)[0] == 0.0
+        assert act.elu_backward(np.array([1.0]), np.array([0.0]), alpha=alpha)[0] == alpha  # TF's branch at 0
+
+
+def test_erf_and_erfc_helpers_keep_the_dtype_and_match_math():
+    import math
+    x = np.array([-3.0, -0.5, 0.0, 0.5, 5.0])
+    np.testing.assert_array_equal(act.erf(x), [math.erf(v) for v in x])
+    np.testing.assert_array_equal(act.erfc(x), [math.erfc(v) for v in x])
+    assert act.erf(x.astype(np.float32)).dtype == np.float32 and act.erfc(np.array(1.0)).shape == ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,6 +215,14 @@ def every_call(z, dout, axis, alpha):
         ("relu_backward", lambda: act.relu_backward(dout, z)),
         ("leaky_relu", lambda: act.leaky_relu(z, alpha=alpha)),
         ("leaky_relu_backward", lambda: act.leaky_relu_backward(dout, z, alpha=alpha)),
+        ("elu", lambda: act.elu(z, alpha=alpha)),
+        ("elu_backward", lambda: act.elu_backward(dout, z, alpha=alpha)),
+        ("silu", lambda: act.silu(z, beta=alpha)),
+        ("silu_backward", lambda: act.silu_backward(dout, z, beta=alpha)),
+        ("gelu", lambda: act.gelu(z)),
+        ("gelu_backward", lambda: act.gelu_backward(dout, z)),
+        ("gelu", lambda: act.gelu(z, approximate=True)),
+        ("gelu_backward", lambda: act.gelu_backward(dout, z, approximate=True)),
         ("softmax", lambda: act.softmax(z, axis=axis)),
         ("softmax_backward", lambda: act.softmax_backward(dout, z, axis=axis)),
         ("log_softmax", lambda: act.log_softmax(z, axis=axis)),
@@ -160,7 +231,7 @@ def every_call(z, dout, axis, alpha):
 
 def test_every_call_covers_every_public_function():
     names = [name for name, _ in every_call(None, None, None, None)]
-    assert sorted(names) == sorted(act.__all__)
+    assert sorted(set(names)) == sorted(act.__all__)
 
 
 @SETTINGS
@@ -238,6 +309,10 @@ ELEMENTWISE_PAIRS = {  # backward, forward, inputs (relu keeps away from its kin
     "sigmoid": (act.sigmoid_backward, act.sigmoid, MODERATE),
     "tanh": (act.tanh_backward, act.tanh, MODERATE),
     "relu": (act.relu_backward, act.relu, AWAY_FROM_KINK),
+    "elu": (act.elu_backward, act.elu, MODERATE),  # α = 1: the slope is 1 on both sides of 0
+    "silu": (act.silu_backward, act.silu, MODERATE),
+    "gelu": (act.gelu_backward, act.gelu, MODERATE),
+    "gelu_tanh": (partial(act.gelu_backward, approximate=True), partial(act.gelu, approximate=True), MODERATE),
 }
 
 
@@ -259,6 +334,16 @@ def test_leaky_relu_backward_matches_central_differences_away_from_zero(case, al
         central_difference(lambda x: act.leaky_relu(x, alpha=alpha), z, dout),
         **FD_TOLERANCE,
     )
+
+
+@SETTINGS
+@given(z_and_dout(AWAY_FROM_KINK), st.floats(0.05, 3.0), st.floats(-3.0, 3.0))
+def test_elu_and_silu_backward_match_central_differences_for_other_alpha_and_beta(case, alpha, beta):
+    z, dout = case
+    np.testing.assert_allclose(act.elu_backward(dout, z, alpha=alpha),
+                               central_difference(lambda x: act.elu(x, alpha=alpha), z, dout), **FD_TOLERANCE)
+    np.testing.assert_allclose(act.silu_backward(dout, z, beta=beta),
+                               central_difference(lambda x: act.silu(x, beta=beta), z, dout), **FD_TOLERANCE)
 
 
 @SETTINGS
@@ -288,6 +373,9 @@ FORWARD = {
     "tanh": act.tanh,
     "relu": act.relu,
     "leaky_relu": act.leaky_relu,
+    "elu": act.elu,
+    "silu": act.silu,
+    "gelu": act.gelu,
     "softmax": act.softmax,
     "log_softmax": act.log_softmax,
 }
@@ -296,6 +384,9 @@ BACKWARD = {
     "tanh_backward": act.tanh_backward,
     "relu_backward": act.relu_backward,
     "leaky_relu_backward": act.leaky_relu_backward,
+    "elu_backward": act.elu_backward,
+    "silu_backward": act.silu_backward,
+    "gelu_backward": act.gelu_backward,
     "softmax_backward": act.softmax_backward,
 }
 AXIS_FUNCTIONS = {
@@ -303,9 +394,19 @@ AXIS_FUNCTIONS = {
     "log_softmax": lambda z, axis: act.log_softmax(z, axis=axis),
     "softmax_backward": lambda z, axis: act.softmax_backward(np.ones_like(z), z, axis=axis),
 }
-ALPHA_FUNCTIONS = {
+ALPHA_FUNCTIONS = {  # the name of each function's real-number hyperparameter is its own
     "leaky_relu": lambda alpha: act.leaky_relu(np.ones(3), alpha=alpha),
     "leaky_relu_backward": lambda alpha: act.leaky_relu_backward(np.ones(3), np.ones(3), alpha=alpha),
+    "elu": lambda alpha: act.elu(np.ones(3), alpha=alpha),
+    "elu_backward": lambda alpha: act.elu_backward(np.ones(3), np.ones(3), alpha=alpha),
+}
+BETA_FUNCTIONS = {
+    "silu": lambda beta: act.silu(np.zeros(3), beta=beta),
+    "silu_backward": lambda beta: act.silu_backward(np.ones(3), np.zeros(3), beta=beta),
+}
+APPROXIMATE_FUNCTIONS = {
+    "gelu": lambda flag: act.gelu(np.ones(3), approximate=flag),
+    "gelu_backward": lambda flag: act.gelu_backward(np.ones(3), np.ones(3), approximate=flag),
 }
 
 # (bad value, regex of what follows "<argument name> must ")
@@ -404,6 +505,33 @@ def test_real_scalar_alpha_of_any_numeric_type_is_accepted(name, alpha):
     np.testing.assert_array_equal(result, np.ones(3))  # z = 1 > 0: alpha does not enter
 
 
+@pytest.mark.parametrize("beta", [float("nan"), float("inf")])
+@pytest.mark.parametrize("name", list(BETA_FUNCTIONS))
+def test_non_finite_beta_raises_value_error(name, beta):
+    with pytest.raises(ValueError, match=r"^beta must be finite"):
+        BETA_FUNCTIONS[name](beta)
+
+
+@pytest.mark.parametrize("beta", ["1", None, [1.0]])
+@pytest.mark.parametrize("name", list(BETA_FUNCTIONS))
+def test_non_real_beta_raises_type_error_naming_beta(name, beta):
+    with pytest.raises(TypeError, match="^" + re.escape(f"beta must be a real number, got {beta!r}")):
+        BETA_FUNCTIONS[name](beta)
+
+
+@pytest.mark.parametrize("flag", [1, 0, "yes", None, 1.0])
+@pytest.mark.parametrize("name", list(APPROXIMATE_FUNCTIONS))
+def test_approximate_must_be_a_bool(name, flag):
+    with pytest.raises(TypeError, match="^" + re.escape(f"approximate must be True or False, got {flag!r}")):
+        APPROXIMATE_FUNCTIONS[name](flag)
+
+
+@pytest.mark.parametrize("flag", [True, False, np.True_])
+@pytest.mark.parametrize("name", list(APPROXIMATE_FUNCTIONS))
+def test_approximate_accepts_python_and_numpy_bools(name, flag):
+    assert APPROXIMATE_FUNCTIONS[name](flag).shape == (3,)
+
+
 class LearnerCodeRan(AssertionError):
     pass
 
@@ -427,6 +555,12 @@ INVALID_CALLS = {
     "relu_backward(None)": lambda: act.relu_backward([1.0], None),
     "leaky_relu_backward(alpha='x')": lambda: act.leaky_relu_backward([1.0], [1.0], alpha="x"),
     "softmax_backward(axis=1.0)": lambda: act.softmax_backward([1.0], [1.0], axis=1.0),
+    "elu(alpha=inf)": lambda: act.elu([1.0], alpha=float("inf")),
+    "elu_backward(shapes)": lambda: act.elu_backward([1.0, 2.0], [1.0]),
+    "silu(beta='x')": lambda: act.silu([1.0], beta="x"),
+    "silu_backward(None)": lambda: act.silu_backward(None, [1.0]),
+    "gelu(approximate=1)": lambda: act.gelu([1.0], approximate=1),
+    "gelu_backward(approximate=None)": lambda: act.gelu_backward([1.0], [1.0], approximate=None),
 }
 
 

@@ -138,3 +138,14 @@ def test_the_leak_gate_ignores_lines_that_are_public_anyway_and_reads_notebook_c
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"x = 1\n    {line}")])
     nbformat.write(notebook, tmp_path / "leaky.ipynb")
     assert editions.find_leaks(tmp_path, "01_math_toolkit") == [f"{tmp_path / 'leaky.ipynb'}: contains solution line {line!r}"]
+
+
+def test_a_line_an_earlier_solution_shares_with_a_later_one_is_not_a_leak(three_chapters, tmp_path, monkeypatch):
+    # "y = x * 2" is own()'s (02_b) and later()'s (03_c) first line: in 03_c's release own() is given code
+    shared = MODULE.replace("    return x ** 3\n", "    y = x * 2\n    return y ** 3\n")
+    package = tmp_path / "dlmath"
+    package.mkdir()
+    (package / "mod.py").write_text(shared)
+    monkeypatch.setattr(editions.chapters, "PACKAGE_DIR", package)
+    assert "y = x * 2" not in editions.solution_lines("03_c")  # given in 03_c's release
+    assert "y = x * 2" in editions.solution_lines("02_b") and "return y ** 3" in editions.solution_lines("03_c")

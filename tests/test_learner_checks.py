@@ -5,7 +5,10 @@ import time
 
 import pytest
 
-from conftest import run_python
+from conftest import CHAPTER, run_python
+from grading import chapters
+from grading.judge import judge_submission
+from grading.references import activations as reference
 
 MISTAKES = {
     "naive sigmoid overflows": ("sigmoid", "return 1 / (1 + np.exp(-z))", "np.exp overflowed"),
@@ -29,6 +32,29 @@ MISTAKES = {
     "softmax edits its input in place": ("softmax", "z -= np.max(z, axis=axis, keepdims=True)\ne = np.exp(z)\n"
                                          "return e / np.sum(e, axis=axis, keepdims=True)", "changed its input array in place"),
     "forgot to return": ("relu", "np.maximum(z, 0)", "returned None"),
+    "elu through np.where overflows": ("elu", "return np.where(z > 0, z, alpha * (np.exp(z) - 1))",
+                                       "Exponentiate only non-positive numbers"),
+    "elu without the minus one": ("elu", "return np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0)))",
+                                  "the − 1 is missing"),
+    "elu slope 1 at zero": ("elu_backward", "return dout * np.where(z >= 0, 1.0, alpha * np.exp(np.minimum(z, 0)))",
+                            "TensorFlow takes the z ≤ 0 branch"),
+    "elu slope as y + 1 for any alpha": (
+        "elu_backward", "return dout * np.where(z > 0, 1.0, alpha * np.expm1(np.minimum(z, 0)) + 1)",
+        "works only for α = 1"),
+    "silu derivative without the product rule": ("silu_backward", "return dout * sigmoid(beta * z)",
+                                                 "You kept only the first term"),
+    "silu ignores beta": ("silu", "return z * sigmoid(z)", "Use the beta argument"),
+    "gelu ignores approximate": ("gelu", "return 0.5 * z * erfc(-z / 2 ** 0.5)", "You returned the exact form"),
+    "gelu with a NumPy float64 constant": ("gelu", "if approximate:\n    return 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) "
+                                           "* (z + 0.044715 * z ** 3)))\nreturn 0.5 * z * erfc(-z / np.sqrt(2))",
+                                           "math.sqrt(2)"),
+    "gelu without sqrt 2": ("gelu", "return 0.5 * z * (1 + erf(z))", "divide by √2 inside erf"),
+    "gelu derivative Phi only": ("gelu_backward", "return dout * 0.5 * erfc(-z / 2 ** 0.5)", "You kept only Φ(z)"),
+    "tanh-gelu derivative without the chain factor": (
+        "gelu_backward",
+        "if not approximate:\n    return dout * (0.5 * erfc(-z / 2 ** 0.5) + z * np.exp(-z * z / 2) / (2 * np.pi) ** 0.5)\n"
+        "t = np.tanh((2 / np.pi) ** 0.5 * (z + 0.044715 * z ** 3))\nreturn dout * (0.5 * (1 + t) + 0.5 * z * (1 - t * t))",
+        "brings du/dz"),
 }
 
 
@@ -45,7 +71,7 @@ def test_check_names_the_typical_mistake(learner, label):
 def test_check_passes_a_correct_chapter_and_exits_zero(learner):
     done = run_python(["-m", "dlmath", "check", "03_activations"], learner())
     assert done.returncode == 0, done.stdout
-    assert "11/11 functions pass all their checks" in done.stdout
+    assert "17/17 functions pass all their checks" in done.stdout
 
 
 def test_stub_reports_not_implemented_with_section_not_a_traceback(learner):
@@ -119,3 +145,18 @@ def test_a_wrong_value_is_shown_with_the_named_inputs_expected_and_got(learner):
     done = run_python(["-m", "dlmath", "check", "relu_backward"], folder)
     # the first failing element: the inputs by their parameter names, then expected vs got
     assert "wrong values at index (3,) (dout = " in done.stdout and ", z = 0): expected 0, got " in done.stdout, done.stdout
+
+
+def test_every_class_mistake_is_named_by_the_learners_check():
+    covered = {(f, b) for f, b, _ in MISTAKES.values()}
+    for student, bodies in reference.CLASS.items():
+        for function, body in bodies.items():
+            assert (function, body) in covered, student
+
+
+@pytest.mark.parametrize("student", sorted(reference.CLASS))
+def test_each_class_mistake_costs_only_its_own_function(learner, student):
+    scores = {name: v.score for name, v in judge_submission(CHAPTER, learner(reference.CLASS[student])).items()}
+    full = {g.name: g.points for g in chapters.get(CHAPTER).graded}
+    lost = {name for name in full if scores[name] < full[name]}
+    assert lost == reference.EXPECTED_LOSSES[student], scores

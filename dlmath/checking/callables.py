@@ -133,6 +133,34 @@ DRIVERS = {"value_program": value_program}
 
 # ---- 06_optimizers ----
 
+def draw_twice(initializer, shape, rng):
+    """An initializer's draws, then the draws again from a copy of the generator as it was given.
+
+    Returns ``(draws, draws_again)``; the property ``initializer_draws`` judges both (equal draws show
+    the function took its random numbers from ``rng`` and nowhere else).
+    """
+    import copy
+
+    replay = copy.deepcopy(rng)
+    return initializer(shape, rng), initializer(shape, replay)
+
+
+def three_epochs(minibatches, x, y, batch_size, rng):
+    """``minibatches`` for two epochs from one generator, then the first epoch again from a copy of it.
+
+    Returns ``(epoch_1, epoch_2, epoch_1_again)``, each a list of (x_batch, y_batch) pairs (a generator
+    function is listed); the property ``minibatch_epochs`` judges them.
+    """
+    import copy
+
+    replay = copy.deepcopy(rng)
+    first = list(minibatches(x, y, batch_size, rng))
+    second = list(minibatches(x, y, batch_size, rng))
+    return first, second, list(minibatches(x, y, batch_size, replay))
+
+
+DRIVERS.update({"draw_twice": draw_twice, "three_epochs": three_epochs})
+
 
 # ---- 07_regularization ----
 

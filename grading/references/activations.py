@@ -1,11 +1,17 @@
 """Chapter 03_activations: inputs, TensorFlow references and typical mistakes.
 
-Expected values come from ``tf.math``/``tf.nn`` ops (forward) and
-``tf.GradientTape`` (backward) — float64 for float64 cases, float32 for float32
-ones. Mistake outputs are what a typical wrong formula gives on the same input,
+Expected values come from ``tf.math``/``tf.nn`` ops and ``keras.activations.elu``
+(forward) and ``tf.GradientTape`` (backward) — float64 for float64 cases, float32
+for float32 ones. One exception, documented in dlmath.activations.gelu and tested
+in tests/test_activations_tensorflow.py: ``tf.nn.gelu`` casts its constants 1/√2
+and 0.044715 through float32 even for float64 input (a ~1e-8 relative change of
+the constant, up to ~1e-6 relative in the result), so float64 GELU cases evaluate
+the same formula with TensorFlow ops and float64 constants. Mistake outputs are what a typical wrong formula gives on the same input,
 so a learner's wrong answer can be recognised and named.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -18,6 +24,11 @@ OVERFLOW_SIGMOID = ("np.exp overflowed. For z < 0 compute e^z / (1 + e^z), for z
                     "(or write both with exp(-|z|)), so exp only ever sees a non-positive number.")
 NO_MAX_SHIFT = ("exp of a large logit overflowed to inf (inf/inf = NaN). Subtract the maximum along `axis` "
                 "first: e^(z - m) ≤ 1 never overflows and the ratio is unchanged.")
+ELU_OVERFLOW = ("exp overflowed for a large positive z: np.where(z > 0, z, alpha * (np.exp(z) - 1)) evaluates "
+                "exp on *every* entry. Exponentiate only non-positive numbers: np.expm1(np.minimum(z, 0)).")
+NUMPY_CONSTANT = ("np.sqrt(2) and np.sqrt(2 / np.pi) are NumPy float64 scalars: they turn a float32 array into "
+                  "float64. Use math.sqrt(2) (a Python float) or 2 ** 0.5.")
+GELU_TANH = "approximate=True asks for the tanh form 0.5 z (1 + tanh(√(2/π) (z + 0.044715 z³)))."
 KEEPDIMS = "Reduce with keepdims=True (e.g. np.max(z, axis=axis, keepdims=True)) so the result broadcasts back against z."
 
 HINTS = {
@@ -29,6 +40,12 @@ HINTS = {
     "relu_backward": {},
     "leaky_relu": {},
     "leaky_relu_backward": {},
+    "elu": {"warning": ELU_OVERFLOW, "nonfinite": ELU_OVERFLOW},
+    "elu_backward": {"uses": ["elu"], "warning": ELU_OVERFLOW, "nonfinite": ELU_OVERFLOW},
+    "silu": {"uses": ["sigmoid"], "warning": OVERFLOW_SIGMOID, "nonfinite": OVERFLOW_SIGMOID},
+    "silu_backward": {"uses": ["sigmoid", "silu"], "warning": OVERFLOW_SIGMOID, "nonfinite": OVERFLOW_SIGMOID},
+    "gelu": {"dtype": NUMPY_CONSTANT},
+    "gelu_backward": {"dtype": NUMPY_CONSTANT},
     "softmax": {"warning": NO_MAX_SHIFT, "nonfinite": NO_MAX_SHIFT, "shape": KEEPDIMS},
     "softmax_backward": {"uses": ["softmax"], "warning": NO_MAX_SHIFT, "nonfinite": NO_MAX_SHIFT, "shape": KEEPDIMS},
     "log_softmax": {
@@ -94,6 +111,10 @@ def _np_sigmoid(z):
     return np.exp(-np.logaddexp(0, -z)).astype(z.dtype)
 
 
+_np_erf = np.vectorize(math.erf, otypes=[np.float64])
+_np_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+
 def _np_softmax(z, axis):
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
@@ -140,6 +161,78 @@ def _mistake_outputs(name, args, kwargs):
         alpha = kwargs.get("alpha", 0.2)
         yield "At z = 0 the gradient is alpha · dout (TensorFlow's convention): use z > 0, not z >= 0.", np.where(z >= 0, dout, alpha * dout)
         yield "Multiply by dout: the gradient is dout where z > 0, alpha · dout elsewhere.", np.where(z > 0, 1.0, alpha)
+    elif name == "elu":
+        (z,) = args
+        alpha = kwargs.get("alpha", 1.0)
+        negative = np.expm1(np.minimum(z, 0))
+        if alpha != 1.0:
+            yield "You used α = 1; use the alpha argument: α (e^z − 1) for z ≤ 0.", np.where(z > 0, z, negative)
+        yield "The negative side is α (e^z − 1): the − 1 is missing (ELU must be continuous at 0).", \
+            np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0)))
+        yield "The negative side is α (e^z − 1), not α z (that is leaky ReLU).", np.where(z > 0, z, alpha * z)
+    elif name == "elu_backward":
+        dout, z = args
+        alpha = kwargs.get("alpha", 1.0)
+        slope = alpha * np.exp(np.minimum(z, 0))
+        yield "Multiply by dout: the gradient is dout where z > 0, dout · α e^z elsewhere.", np.where(z > 0, 1.0, slope)
+        yield ("At z = 0 TensorFlow takes the z ≤ 0 branch, α e⁰ = α: use z > 0, not z >= 0, for the slope-1 branch."), \
+            dout * np.where(z >= 0, 1.0, slope)
+        if alpha != 1.0:
+            yield ("The slope for z ≤ 0 is α e^z. (TensorFlow's y + 1 works only for α = 1: in general it is "
+                   "y + α with y = elu(z).)"), dout * np.where(z > 0, 1.0, alpha * np.expm1(np.minimum(z, 0)) + 1)
+            yield "You used α = 1; use the alpha argument: the slope for z ≤ 0 is α e^z.", \
+                dout * np.where(z > 0, 1.0, np.exp(np.minimum(z, 0)))
+        yield "The derivative of α (e^z − 1) is α e^z, not α (e^z − 1).", \
+            dout * np.where(z > 0, 1.0, alpha * np.expm1(np.minimum(z, 0)))
+    elif name == "silu":
+        (z,) = args
+        beta = kwargs.get("beta", 1.0)
+        yield "SiLU is z · σ(βz): you returned σ(βz) without the factor z.", _np_sigmoid(beta * z)
+        if beta != 1.0:
+            yield "Use the beta argument: silu(z) = z · σ(βz).", z * _np_sigmoid(z)
+            yield "β goes inside the sigmoid: z · σ(βz), not β z σ(z).", beta * z * _np_sigmoid(z)
+    elif name == "silu_backward":
+        dout, z = args
+        beta = kwargs.get("beta", 1.0)
+        s = _np_sigmoid(beta * z)
+        yield ("The product rule: d/dz [z σ(βz)] = σ(βz) + z · βσ(βz)(1 − σ(βz)). You kept only the first term."), dout * s
+        yield "You returned the derivative without multiplying by dout.", s + beta * z * s * (1 - s)
+        yield "That is σ'(z); SiLU's derivative is σ(βz) + βz σ(βz)(1 − σ(βz)).", dout * s * (1 - s)
+        if beta != 1.0:
+            yield "Use the beta argument, in σ(βz) and in the chain-rule factor β.", \
+                dout * (_np_sigmoid(z) + z * _np_sigmoid(z) * (1 - _np_sigmoid(z)))
+            yield "The chain rule brings a factor β: σ(βz) + βz σ(βz)(1 − σ(βz)).", dout * (s + z * s * (1 - s))
+    elif name == "gelu":
+        (z,) = args
+        approximate = kwargs.get("approximate", False)
+        exact = 0.5 * z * _np_erfc(-z / np.sqrt(2))
+        tanh_form = 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z ** 3)))
+        if approximate:
+            yield GELU_TANH + " You returned the exact form.", exact
+            yield "The tanh approximation's argument is √(2/π) (z + 0.044715 z³): the cubic term is missing.", \
+                0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * z))
+        else:
+            yield "approximate=False asks for the exact form z Φ(z) = 0.5 z erfc(−z/√2); you returned the tanh approximation.", tanh_form
+            yield "Φ(z) = ½ (1 + erf(z/√2)): divide by √2 inside erf.", 0.5 * z * (1 + _np_erf(z))
+            yield "Φ(z) = ½ (1 + erf(z/√2)): the factor ½ is missing.", z * (1 + _np_erf(z / np.sqrt(2)))
+            yield "GELU is z Φ(z): you returned Φ(z) without the factor z.", 0.5 * _np_erfc(-z / np.sqrt(2))
+    elif name == "gelu_backward":
+        dout, z = args
+        approximate = kwargs.get("approximate", False)
+        cdf = 0.5 * _np_erfc(-z / np.sqrt(2))
+        pdf = np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+        c, k = np.sqrt(2 / np.pi), 0.044715
+        t = np.tanh(c * (z + k * z ** 3))
+        tanh_slope = 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * c * (1 + 3 * k * z * z)
+        if approximate:
+            yield GELU_TANH + " Differentiate that form; you returned the exact form's derivative.", dout * (cdf + z * pdf)
+            yield ("The chain rule through u = √(2/π)(z + 0.044715 z³) brings du/dz = √(2/π)(1 + 3·0.044715 z²)."), \
+                dout * (0.5 * (1 + t) + 0.5 * z * (1 - t * t))
+            yield "You returned the derivative without multiplying by dout.", tanh_slope
+        else:
+            yield ("The product rule: d/dz [z Φ(z)] = Φ(z) + z φ(z). You kept only Φ(z)."), dout * cdf
+            yield "You returned the derivative without multiplying by dout.", cdf + z * pdf
+            yield "approximate=False: differentiate the exact form, Φ(z) + z φ(z).", dout * tanh_slope
     elif name in ("softmax", "log_softmax", "softmax_backward"):
         z = args[-1]
         axis = kwargs.get("axis", -1)
@@ -166,6 +259,8 @@ def _mistake_outputs(name, args, kwargs):
 def _case(tf, name, label, args, kwargs, reference):
     expected = np.asarray(reference(tf, *args, **kwargs))
     tolerance = _tolerance(args[-1])
+    if name == "gelu_backward" and args[-1].dtype == np.float32:
+        tolerance = F32_GELU_BACKWARD
     mistakes = [{"hint": h, "output": out.astype(expected.dtype)} for h, out in _mistakes(name, args, kwargs)
                 if out.shape == expected.shape and not np.allclose(out, expected, equal_nan=True)]
     return {"name": label, "args": list(args), "kwargs": kwargs, "expected": expected, **tolerance, "mistakes": mistakes}
@@ -183,6 +278,38 @@ BACKWARD = {
     "relu_backward": lambda tf, dout, z: vjp(tf, tf.nn.relu, z, dout),
     "leaky_relu_backward": lambda tf, dout, z, alpha=0.2: vjp(tf, lambda t: tf.nn.leaky_relu(t, alpha=alpha), z, dout),
 }
+def _gelu(tf, t, approximate=False):
+    """GELU in TensorFlow: tf.nn.gelu in float32; in float64 the same formula with float64 constants.
+
+    tf.nn.gelu casts 1/√2 and 0.044715 through float32 even for float64 input (see the module docstring).
+    """
+    if t.dtype == tf.float32:
+        return tf.nn.gelu(t, approximate=approximate)
+    if approximate:
+        cubic = t + tf.constant(0.044715, tf.float64) * t ** 3
+        return 0.5 * t * (1.0 + tf.math.tanh(tf.constant(math.sqrt(2 / math.pi), tf.float64) * cubic))
+    return 0.5 * t * tf.math.erfc(-t * tf.constant(1 / math.sqrt(2), tf.float64))
+
+
+def _keras_elu(tf, t, alpha=1.0):
+    import keras
+
+    return keras.activations.elu(t, alpha=alpha)
+
+
+NEW_FORWARD = {
+    "elu": lambda tf, z, alpha=1.0: np.asarray(_keras_elu(tf, tf.constant(z), alpha)),
+    "silu": lambda tf, z, beta=1.0: tf.nn.silu(z, beta=beta).numpy(),
+    "gelu": lambda tf, z, approximate=False: _gelu(tf, tf.constant(z), approximate).numpy(),
+}
+NEW_BACKWARD = {
+    "elu_backward": lambda tf, dout, z, alpha=1.0: vjp(tf, lambda t: _keras_elu(tf, t, alpha), z, dout),
+    "silu_backward": lambda tf, dout, z, beta=1.0: vjp(tf, lambda t: tf.nn.silu(t, beta=beta), z, dout),
+    "gelu_backward": lambda tf, dout, z, approximate=False: vjp(tf, lambda t: _gelu(tf, t, approximate), z, dout),
+}
+# float32 GELU backward: near z ≈ −3.5 its two terms (≈ ±0.5) cancel, so float32 rounding leaves ~2e-6 absolute
+F32_GELU_BACKWARD = {"rtol": 1e-5, "atol": 1e-5}
+
 AXIS = {
     "softmax": lambda tf, z, axis=-1: tf.nn.softmax(z, axis=axis).numpy(),
     "log_softmax": lambda tf, z, axis=-1: tf.nn.log_softmax(z, axis=axis).numpy(),
@@ -214,8 +341,30 @@ def cases(tf, rng, audience):
         for label, z, kwargs in _softmax_inputs(rng, audience):
             args = (rng.normal(0, 1, z.shape).astype(z.dtype), z) if name == "softmax_backward" else (z,)
             out[name].append(_case(tf, name, label, args, kwargs, reference))
+    # the functions added in the second edition draw their inputs last, so every earlier case is unchanged
+    options = {"elu": ("alpha", [0.5], [2.0, 0.3]), "silu": ("beta", [2.0], [0.5, 1.5]),
+               "gelu": ("approximate", [True], [])}
+    for name in ("elu", "silu", "gelu"):
+        keyword, public, hidden = options[name]
+        inputs = [(label, z, {}) for label, z in _elementwise_inputs(rng, audience)]
+        values = public + (hidden if audience == "hidden" else [])
+        if name == "gelu":  # the tanh approximation gets the same kinds of input as the exact form
+            inputs += [(f"{label}, approximate=True", z, {"approximate": True})
+                       for label, z in _elementwise_inputs(rng, audience)]
+        else:
+            for value in values:
+                z = rng.normal(0, 3, (3, 4))
+                z[0, 0] = 0.0
+                inputs.append((f"a custom {keyword}={value}", z, {keyword: value}))
+        out[name] = [_case(tf, name, label, (z,), kwargs, NEW_FORWARD[name]) for label, z, kwargs in inputs]
+        out[name + "_backward"] = [
+            _case(tf, name + "_backward", label, (rng.normal(0, 1, z.shape).astype(z.dtype), z), kwargs,
+                  NEW_BACKWARD[name + "_backward"])
+            for label, z, kwargs in inputs
+        ]
     order = ["sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
-             "leaky_relu", "leaky_relu_backward", "softmax", "softmax_backward", "log_softmax"]
+             "leaky_relu", "leaky_relu_backward", "elu", "elu_backward", "silu", "silu_backward",
+             "gelu", "gelu_backward", "softmax", "softmax_backward", "log_softmax"]
     return {name: out[name] for name in order}
 
 
@@ -226,8 +375,12 @@ CLASS = {
     "softmax_no_shift": {"softmax": "e = np.exp(z)\nreturn e / np.sum(e, axis=axis, keepdims=True)"},
     "softmax_wrong_axis": {"softmax": "e = np.exp(z - np.max(z, axis=0, keepdims=True))\nreturn e / np.sum(e, axis=0, keepdims=True)"},
     "wrong_derivative": {"tanh_backward": "return dout * (1 - z * z)"},
+    "elu_exp_overflow": {"elu": "return np.where(z > 0, z, alpha * (np.exp(z) - 1))"},
+    "silu_grad_one_term": {"silu_backward": "return dout * sigmoid(beta * z)"},
+    "gelu_ignores_approximate": {"gelu": "return 0.5 * z * erfc(-z / 2 ** 0.5)"},
 }
 EXPECTED_LOSSES = {
     "naive_sigmoid": {"sigmoid"}, "softmax_no_shift": {"softmax"}, "softmax_wrong_axis": {"softmax"},
     "wrong_derivative": {"tanh_backward"},
+    "elu_exp_overflow": {"elu"}, "silu_grad_one_term": {"silu_backward"}, "gelu_ignores_approximate": {"gelu"},
 }
