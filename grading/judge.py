@@ -180,7 +180,7 @@ class Session:
     def __init__(self, plan: Plan, modules: Path, sandboxed: bool, limits: sandbox.Limits):
         self.plan = plan
         _, python, numpy_path = sandbox.runtime_mounts()
-        limits = dataclasses.replace(limits, uid=limits.uid or sandbox.fresh_uid())
+        limits = dataclasses.replace(limits, uid=(limits.uid or sandbox.fresh_uid()) if sandboxed else 0)
         config = {"submission": "/submission", "limits": asdict(limits), "path": numpy_path + ["/edition"]}
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -76,7 +76,7 @@ def _confine(limits: dict) -> None:
 
     The user is one no other sandbox uses at the same time: the process limit counts per user.
     """
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and limits["uid"]:  # (uid 0: --no-sandbox, which confines nothing anyway)
         os.setgroups([])
         os.setgid(limits["uid"])
         os.setuid(limits["uid"])  # drops every capability

@@ -49,7 +49,7 @@ def small_class(tmp_path):
 
 def test_where_no_sandbox_can_be_made_autograde_refuses_and_says_why(small_class, monkeypatch, capsys):
     monkeypatch.setattr(sandbox, "probe", lambda: "unprivileged user namespaces are disabled")
-    with pytest.raises(sandbox.SandboxUnavailable, match="user namespaces are disabled.*--no-sandbox"):
+    with pytest.raises(sandbox.SandboxUnavailable, match="(?s)user namespaces are disabled.*--no-sandbox"):
         pipeline.autograde(CHAPTER, small_class, jobs=1)
     monkeypatch.setenv("DLMATH_COURSE", str(small_class))
     assert cli.main(["autograde", CHAPTER]) == 2
