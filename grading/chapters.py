@@ -135,8 +135,16 @@ CHAPTERS: dict[str, Chapter] = {c.id: c for c in [
             + _graded("schedules", ["step_decay", "exponential_decay", "cosine_decay"], {"cosine_decay": 2})),
     # <07_regularization>
     # <08_cnn>
-    # <09_rnn>
-    # <10_evaluation>
+    Chapter("09_rnn", "Recurrent networks", _graded("recurrent", [
+        "rnn_forward", "rnn_backward", "clip_by_global_norm", "lstm_forward", "lstm_backward", "gru_forward",
+        "gru_backward"], {"rnn_forward": 2, "rnn_backward": 3, "lstm_forward": 2, "lstm_backward": 3,
+                          "gru_forward": 2, "gru_backward": 3})),  # the backward functions read the cache only
+    Chapter("10_evaluation", "Evaluation metrics", _graded("metrics", [
+        "confusion_matrix", "accuracy", "precision_recall_f1", "roc_curve", "roc_auc", "precision_recall_curve",
+        "average_precision", "log_loss", "top_k_accuracy"],
+        {"precision_recall_f1": 3, "roc_curve": 2, "roc_auc": 2, "precision_recall_curve": 2},
+        {"precision_recall_f1": ("confusion_matrix",), "roc_auc": ("roc_curve",),
+         "average_precision": ("precision_recall_curve",)})),  # each calls the function it builds on
     # <11_capstone>
 ]}
 
