@@ -322,10 +322,10 @@ def conv2d_forward(x, w, b=None, stride=1, padding="VALID", dilation=1):
     ### BEGIN SOLUTION
     kh, kw, c, f = w.shape
     kernel = w.reshape(kh * kw * c, f)
-    # in chunks of images, so the patch matrix of each chunk (~4 MB) stays in cache: the same
+    # in chunks of images, so each chunk's patch matrix (≤ 16 MiB) stays in the CPU's cache: the same
     # arithmetic as one big im2col, with a bounded peak memory
     per_image = kh * kw * c * x.shape[1] * x.shape[2] * x.itemsize // (stride[0] * stride[1])
-    chunk = max(1, (4 << 20) // max(per_image, 1))
+    chunk = max(1, (16 << 20) // max(per_image, 1))
     outputs = []
     for start in range(0, x.shape[0], chunk):
         cols = im2col(x[start:start + chunk], (kh, kw), stride, padding, dilation)
@@ -380,7 +380,7 @@ def conv2d_backward(dout, x, w, stride=1, padding="VALID", dilation=1):
     dx = np.empty_like(x)
     dw = np.zeros((kh * kw * c, f), dtype)
     per_image = kh * kw * c * x.shape[1] * x.shape[2] * x.itemsize // (stride[0] * stride[1])
-    chunk = max(1, (4 << 20) // max(per_image, 1))
+    chunk = max(1, (16 << 20) // max(per_image, 1))
     for start in range(0, x.shape[0], chunk):      # chunks of images, as in the forward pass
         part = slice(start, start + chunk)
         cols = im2col(x[part], (kh, kw), stride, padding, dilation)
