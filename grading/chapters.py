@@ -133,7 +133,11 @@ CHAPTERS: dict[str, Chapter] = {c.id: c for c in [
             + _graded("optim", ["minibatches", "sgd", "adagrad", "rmsprop", "adam", "adamw"],
                       {"sgd": 2, "rmsprop": 2, "adam": 3, "adamw": 2}, {"adamw": ("adam",)})
             + _graded("schedules", ["step_decay", "exponential_decay", "cosine_decay"], {"cosine_decay": 2})),
-    # <07_regularization>
+    Chapter("07_regularization", "Regularization and normalization", _graded("regularization", [
+        "l2_penalty", "l2_penalty_backward", "l1_penalty", "l1_penalty_backward", "dropout_forward",
+        "dropout_backward", "batchnorm_forward", "batchnorm_backward", "layernorm_forward", "layernorm_backward",
+        "early_stopping"], {"batchnorm_forward": 2, "batchnorm_backward": 3, "layernorm_backward": 2,
+                            "early_stopping": 2})),  # each recomputes what it needs (backward from x): no builds_on
     Chapter("08_cnn", "Convolutional networks", _graded("conv", [
         "conv_output_size", "same_padding", "im2col", "col2im", "conv2d_forward", "conv2d_backward",
         "max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward"],
