@@ -326,11 +326,12 @@ def conv2d_forward(x, w, b=None, stride=1, padding="VALID", dilation=1):
     # arithmetic as one big im2col, with a bounded peak memory
     per_image = kh * kw * c * x.shape[1] * x.shape[2] * x.itemsize // (stride[0] * stride[1])
     chunk = max(1, (16 << 20) // max(per_image, 1))
-    outputs = []
+    y = None
     for start in range(0, x.shape[0], chunk):
         cols = im2col(x[start:start + chunk], (kh, kw), stride, padding, dilation)
-        outputs.append((cols.reshape(-1, kh * kw * c) @ kernel).reshape(*cols.shape[:3], f))
-    y = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+        if y is None:
+            y = np.empty((x.shape[0], *cols.shape[1:3], f), x.dtype)
+        np.matmul(cols.reshape(-1, kh * kw * c), kernel, out=y[start:start + chunk].reshape(-1, f))
     if b is not None:
         y += b
     return y
