@@ -9,6 +9,8 @@ the rounds, GFLOP/s (2 FLOPs per multiply-add: forward 2·N·OH·OW·F·kh·kw·
 dx and dw), each method's speed relative to TensorFlow's, the largest relative difference from
 TensorFlow's result, and memory: the size of the whole batch's im2col matrix and the peak
 Python/NumPy allocation (tracemalloc) of the reference functions, which work in chunks of images.
+The reference functions are also timed with NumPy's BLAS limited to one thread: on this shared machine
+a multithreaded product of small matrices can wait milliseconds for a second core (the digits layer).
 
 The issue's goals: reference forward ≥ 0.5× TensorFlow's speed, backward ≥ 0.4×. A benchmark, not a
 test: the figures move with the machine's load, so compare numbers from one run.
@@ -28,8 +30,11 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
+from threadpoolctl import ThreadpoolController  # noqa: E402
 
 from dlmath import conv  # noqa: E402
+
+BLAS = ThreadpoolController()
 
 NAIVE_ROUNDS = 3
 LAYERS = {  # name → (description, x shape, kernel shape, stride, padding)
@@ -89,19 +94,29 @@ def benchmark(tf, name: str, rounds: int) -> None:
     methods = {
         "naive loop over output positions": lambda: naive_conv2d(x, w, b, stride),
         "dlmath conv2d_forward (reference)": lambda: conv.conv2d_forward(x, w, b, stride, padding),
+        "dlmath conv2d_forward, 1 BLAS thread": lambda: conv.conv2d_forward(x, w, b, stride, padding),
         "tf.nn.conv2d + bias_add": tf_forward,
         "dlmath conv2d_backward (reference)": lambda: conv.conv2d_backward(dout, x, w, stride, padding),
+        "dlmath conv2d_backward, 1 BLAS thread": lambda: conv.conv2d_backward(dout, x, w, stride, padding),
         "tf conv2d gradient (input + filter + bias)": tf_backward,
     }
+    single = {label for label in methods if "1 BLAS thread" in label}
     results = {label: method() for label, method in methods.items()}  # warm-up, and the values to compare
     times = {label: [] for label in methods}
+
+    def timed(label):
+        start = time.perf_counter()
+        methods[label]()
+        times[label].append(time.perf_counter() - start)
+
     for round_ in range(rounds):
-        for label, method in methods.items():
-            if label.startswith("naive") and round_ >= NAIVE_ROUNDS:
-                continue                                  # seconds per call on the large layer: a few rounds suffice
-            start = time.perf_counter()
-            method()
-            times[label].append(time.perf_counter() - start)
+        for label in methods:
+            if label in single or (label.startswith("naive") and round_ >= NAIVE_ROUNDS):
+                continue                                  # the naive loop takes seconds: a few rounds suffice
+            timed(label)
+        with BLAS.limit(limits=1, user_api="blas"):      # outside the timed region: switching costs ~0.1 ms
+            for label in single:
+                timed(label)
 
     n, oh, ow, f = y_shape
     flops = 2 * n * oh * ow * f * int(np.prod(w_shape[:3]))
@@ -135,10 +150,8 @@ def main() -> None:
     from grading.tensorflow_reference import load
 
     tf = load()
-    from threadpoolctl import threadpool_info
-
-    blas = next((f"{i['internal_api']} {i['version']}, {i['num_threads']} threads" for i in threadpool_info()
-                 if i["user_api"] == "blas"), "unknown BLAS")
+    blas = ", ".join(f"{i['internal_api']} {i['version']} ({i['num_threads']} threads)" for i in BLAS.info()
+                     if i["user_api"] == "blas") or "unknown BLAS"
     print(f"NumPy {np.__version__} ({blas}); TensorFlow {tf.__version__} "
           f"(oneDNN {'off' if os.environ.get('TF_ENABLE_ONEDNN_OPTS') == '0' else 'on'}, "
           f"{tf.config.threading.get_intra_op_parallelism_threads() or 'all'} intra-op threads); "

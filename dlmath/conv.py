@@ -109,7 +109,7 @@ def _pool_arguments(x, pool_size, stride, padding):
 
 
 def _pool_gradient(dout, x, pool, stride, padding, name):
-    """Validate dout against the pool's output shape (computed without revealing the graded formulas' code)."""
+    """dout with the pool's output shape, and both in their common float dtype."""
     dout = as_float_array(dout, "dout")
     if padding == "SAME":
         expected = tuple(-(-n // s) for n, s in zip(x.shape[1:3], stride))
