@@ -181,3 +181,10 @@ def test_largest_relative_difference_from_keras_per_layer(tf, kind, reset_after,
         print(f"\n{kind}{'' if kind != 'gru' else f' reset_after={reset_after}'}: largest relative difference "
               f"from Keras: forward {forward_diff:.1e}, BPTT {backward_diff:.1e}")
     assert forward_diff < 1e-12 and backward_diff < 1e-10
+
+
+def test_this_chapters_fixtures_repeat_with_live_tensorflow(tf):
+    """Regenerating 09's references gives the stored ones: every input, Dense head included, comes from a seed."""
+    from grading.fixtures import generate
+
+    assert generate(["09_rnn"], check=True) == []

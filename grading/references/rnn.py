@@ -464,6 +464,14 @@ def tf_forward(tf, kind, x, h0, c0, W, U, b, reset_after=True):
     return (*outputs, cache)
 
 
+def _dense(keras, rng, n_in, n_out, dtype):
+    """A keras Dense layer with weights drawn from ``rng`` (not Keras's unseeded initializer: fixtures must repeat)."""
+    layer = keras.layers.Dense(n_out, dtype=np.dtype(dtype).name)
+    layer.build((None, n_in))
+    layer.set_weights([_normal(rng, 1 / np.sqrt(n_in), (n_in, n_out)), _normal(rng, 0.3, n_out)])
+    return layer
+
+
 def tf_backward(tf, kind, x, h0, c0, W, U, b, reset_after, loss, rng):
     """(upstream gradients, cache, expected gradients) for one loss on the layer's outputs, all by TensorFlow.
 
@@ -484,11 +492,11 @@ def tf_backward(tf, kind, x, h0, c0, W, U, b, reset_after, loss, rng):
         dh, dc = _normal(rng, 1, (B, T, H)), _normal(rng, 1, (B, H))
         head = lambda out, c_T: tf.reduce_sum(out * dh) + (0 if c_T is None else tf.reduce_sum(c_T * dc))  # noqa: E731
     elif loss == "final":
-        dense, targets = keras.layers.Dense(2, dtype=dtype.name), rng.normal(0, 1, (B, 2))
+        dense, targets = _dense(keras, rng, H * (2 if kind == "lstm" else 1), 2, dtype), _normal(rng, 1, (B, 2))
         mse = keras.losses.MeanSquaredError(dtype=dtype.name)
         head = lambda out, c_T: mse(targets, dense(out[:, -1] if c_T is None else tf.concat([out[:, -1], c_T], 1)))  # noqa: E731
     else:
-        dense, targets = keras.layers.Dense(3, dtype=dtype.name), np.eye(3)[rng.integers(0, 3, (B, T))]
+        dense, targets = _dense(keras, rng, H, 3, dtype), np.eye(3)[rng.integers(0, 3, (B, T))]
         cce = keras.losses.CategoricalCrossentropy(from_logits=True, dtype=dtype.name)
         head = lambda out, c_T: cce(targets, dense(out))  # noqa: E731
     xt, h0t = tf.constant(x), tf.constant(h0)
@@ -640,6 +648,8 @@ def _clip_inputs(rng, audience):
         ("float32 keeps float32", grads(3.0, dtype=np.float32), 2.0),
         ("a single array in a tuple", (_normal(rng, 2, (5, 2)),), 1.0),
         ("exploding gradients of size 1e6", grads(1e6, ((2, 3), (3,))), 1.0),
+        ("a 0-d gradient (a scalar parameter's) among arrays", [np.array(-2.0), _normal(rng, 1, (2, 2))], 1.0),
+        ("integer gradients become float64", [np.array([[3, -1], [0, 2]]), np.array([4])], 2.0),
     ]
     if audience == "hidden":
         inputs += [
