@@ -36,6 +36,8 @@ STATE_ORDER = "Keras's order with return_sequences=True, return_state=True"
 LSTM_ORDER = ("Keras's LSTM gate order is i, f, c, o: columns [0:H] input gate, [H:2H] forget gate, [2H:3H] "
               "the candidate g = tanh(·), [3H:4H] output gate.")
 GRU_ORDER = "Keras's GRU gate order is z, r, h: columns [0:H] update gate, [H:2H] reset gate, [2H:3H] candidate."
+OVERFLOW = ("np.exp overflowed: a gate's pre-activation can be in the hundreds. Use `sigmoid` (chapter 03's "
+            "dlmath.activations.sigmoid, imported at the top of recurrent.py): it is stable for any input.")
 
 HINTS = {
     "rnn_forward": {
@@ -62,6 +64,7 @@ HINTS = {
     },
     "lstm_forward": {
         "returns": ["h_seq", "h_T", "c_T", "cache"],
+        "warning": OVERFLOW, "nonfinite": OVERFLOW,
         "structure": "Return (h_seq, h_T, c_T, cache) — " + STATE_ORDER + " — with cache the dict "
                      "{'x', 'h0', 'c0', 'W', 'U', 'b', 'h', 'c', 'gates'}.",
         "values": LSTM_ORDER + " c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t); cache['gates'] holds the activated "
@@ -76,6 +79,7 @@ HINTS = {
     },
     "gru_forward": {
         "returns": ["h_seq", "h_T", "cache"],
+        "warning": OVERFLOW, "nonfinite": OVERFLOW,
         "structure": "Return (h_seq, h_T, cache) — " + STATE_ORDER + " — with cache the dict "
                      "{'x', 'h0', 'W', 'U', 'b', 'h', 'gates'}.",
         "values": GRU_ORDER + " h_t = z ⊙ h_{t−1} + (1 − z) ⊙ h̃; with reset_after=True "
@@ -548,8 +552,8 @@ def _weights(rng, kind, D, H, scale=1.0, reset_after=True, forget_bias=False):
 def _sequence_inputs(rng, kind, audience):
     """(label, x, h0, c0, W, U, b, reset_after, with_mistakes) for a forward function."""
     def seq(label, B, T, D, H, initial=True, dtype=np.float64, scale=1.0, reset_after=True, integer=False,
-            forget_bias=False, mistakes=False):
-        x = np.round(rng.normal(0, 1.5, (B, T, D))).astype(np.int64) if integer else _normal(rng, 1, (B, T, D))
+            forget_bias=False, mistakes=False, x_scale=1.0):
+        x = np.round(rng.normal(0, 1.5, (B, T, D))).astype(np.int64) if integer else _normal(rng, x_scale, (B, T, D))
         h0 = _normal(rng, 0.5, (B, H)) if initial else None
         c0 = _normal(rng, 1.0, (B, H)) if initial and kind == "lstm" else None
         W, U, b = _weights(rng, kind, D, H, scale, reset_after, forget_bias)
@@ -568,6 +572,8 @@ def _sequence_inputs(rng, kind, audience):
         seq("integer inputs x become float64", 2, 2, 2, 2, initial=False, integer=True),
         seq("a long sequence, T = 25, recurrent weights large enough to saturate", 1, 25, 1, 2, scale=2.5,
             forget_bias=True),
+        seq("extreme inputs: pre-activations in the thousands, every gate saturated (stability)", 2, 3, 2, 2,
+            x_scale=3000.0),
     ]
     if gru:
         inputs += [seq("reset_after=False, no initial state", 2, 2, 2, 2, initial=False, reset_after=False)]
@@ -581,6 +587,8 @@ def _sequence_inputs(rng, kind, audience):
             seq("integer inputs, from initial states", 2, 3, 2, 2, integer=True),
             seq("a long sequence, T = 40, small recurrent weights", 1, 40, 1, 2, scale=0.3),
             seq("one feature, one unit", 3, 5, 1, 1),
+            seq("extreme inputs of ±5000, from initial states" + (" (reset_after=False)" if gru else ""), 2, 4, 2, 3,
+                x_scale=5000.0, reset_after=not gru),
         ]
         if gru:
             inputs += [seq("reset_after=False, 4 steps, 3 → 3 units", 2, 4, 3, 3, reset_after=False),
