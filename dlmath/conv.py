@@ -332,6 +332,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding="VALID", dilation=1):
         if y is None:
             y = np.empty((x.shape[0], *cols.shape[1:3], f), x.dtype)
         np.matmul(cols.reshape(-1, kh * kw * c), kernel, out=y[start:start + chunk].reshape(-1, f))
+        del cols                                     # free this chunk's matrix before building the next
     if b is not None:
         y += b
     return y
@@ -389,6 +390,7 @@ def conv2d_backward(dout, x, w, stride=1, padding="VALID", dilation=1):
         dw += cols.reshape(-1, kh * kw * c).T @ g
         dcols = (g @ kernel.T).reshape(cols.shape)
         dx[part] = col2im(dcols, x[part].shape, (kh, kw), stride, padding, dilation)
+        del cols, dcols
     db = dout.sum(axis=(0, 1, 2))
     return dx, dw.reshape(w.shape), db
     ### END SOLUTION
