@@ -563,7 +563,8 @@ def _hinge_inputs(rng, audience):
     clear = np.array([[5.0, 0.0, -1.0], [0.2, 0.1, 3.0]])          # the true class wins by more than 1: loss 0
     inputs = [
         ("random scores, shape (4, 5)", _one_hot(rng, 4, 5), rng.normal(0, 1.5, (4, 5))),
-        ("all scores 0, as at the start of training (ties)", _one_hot(rng, 3, 4), np.zeros((3, 4))),
+        ("all scores equal, as at the start of training (ties)", _one_hot(rng, 3, 4),
+         np.zeros((3, 4)) if audience == "public" else np.full((3, 4), -0.7)),   # hidden inputs differ from public
         ("every wrong score negative", np.eye(3)[[0, 1, 2]], np.array([[0.5, -2.0, -1.0], [-3.0, 0.2, -0.5], [-1.0, -4.0, 0.9]])),
         ("margins already met (loss 0 for some samples)", np.eye(3)[[0, 2]], clear),
         ("float32 keeps float32", _one_hot(rng, 3, 4, np.float32), rng.normal(0, 1.5, (3, 4)).astype(np.float32)),
