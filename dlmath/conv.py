@@ -109,7 +109,7 @@ def _pool_arguments(x, pool_size, stride, padding):
 
 
 def _pool_gradient(dout, x, pool, stride, padding, name):
-    """Validate dout against the pool's output shape (computed without revealing the graded formulas' code)."""
+    """dout with the pool's output shape, and both in their common float dtype."""
     dout = as_float_array(dout, "dout")
     if padding == "SAME":
         expected = tuple(-(-n // s) for n, s in zip(x.shape[1:3], stride))
@@ -322,15 +322,17 @@ def conv2d_forward(x, w, b=None, stride=1, padding="VALID", dilation=1):
     ### BEGIN SOLUTION
     kh, kw, c, f = w.shape
     kernel = w.reshape(kh * kw * c, f)
-    # in chunks of images, so the patch matrix of each chunk (~4 MB) stays in cache: the same
+    # in chunks of images, so each chunk's patch matrix (≤ 16 MiB) stays in the CPU's cache: the same
     # arithmetic as one big im2col, with a bounded peak memory
     per_image = kh * kw * c * x.shape[1] * x.shape[2] * x.itemsize // (stride[0] * stride[1])
-    chunk = max(1, (4 << 20) // max(per_image, 1))
-    outputs = []
+    chunk = max(1, (16 << 20) // max(per_image, 1))
+    y = None
     for start in range(0, x.shape[0], chunk):
         cols = im2col(x[start:start + chunk], (kh, kw), stride, padding, dilation)
-        outputs.append((cols.reshape(-1, kh * kw * c) @ kernel).reshape(*cols.shape[:3], f))
-    y = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+        if y is None:
+            y = np.empty((x.shape[0], *cols.shape[1:3], f), x.dtype)
+        np.matmul(cols.reshape(-1, kh * kw * c), kernel, out=y[start:start + chunk].reshape(-1, f))
+        del cols                                     # free this chunk's matrix before building the next
     if b is not None:
         y += b
     return y
@@ -380,7 +382,7 @@ def conv2d_backward(dout, x, w, stride=1, padding="VALID", dilation=1):
     dx = np.empty_like(x)
     dw = np.zeros((kh * kw * c, f), dtype)
     per_image = kh * kw * c * x.shape[1] * x.shape[2] * x.itemsize // (stride[0] * stride[1])
-    chunk = max(1, (4 << 20) // max(per_image, 1))
+    chunk = max(1, (16 << 20) // max(per_image, 1))
     for start in range(0, x.shape[0], chunk):      # chunks of images, as in the forward pass
         part = slice(start, start + chunk)
         cols = im2col(x[part], (kh, kw), stride, padding, dilation)
@@ -388,6 +390,7 @@ def conv2d_backward(dout, x, w, stride=1, padding="VALID", dilation=1):
         dw += cols.reshape(-1, kh * kw * c).T @ g
         dcols = (g @ kernel.T).reshape(cols.shape)
         dx[part] = col2im(dcols, x[part].shape, (kh, kw), stride, padding, dilation)
+        del cols, dcols
     db = dout.sum(axis=(0, 1, 2))
     return dx, dw.reshape(w.shape), db
     ### END SOLUTION

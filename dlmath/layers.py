@@ -136,7 +136,7 @@ def dense_backward(dout, x, W):
     Returns:
         ``(dx, dW, db)`` with the shapes of x, W and (out,).
 
-    Derived in: 05_backprop §3.3
+    Derived in: 05_backprop §3.2
     """
     x, W, _ = _dense_arrays(x, W, None)
     dout = as_float_array(dout, "dout")
@@ -170,7 +170,7 @@ def mlp_backward(dout, cache, params, activation_backward):
         ``(dx, grads)``: ``dx`` = ∂L/∂x, shape of x; ``grads`` = ``[(dW1, db1), ..., (dWL, dbL)]``,
         shaped like ``params``.
 
-    Derived in: 05_backprop §4.2
+    Derived in: 05_backprop §4.1
     """
     params = _check_params(params)
     _check_function(activation_backward, "activation_backward")

@@ -32,7 +32,9 @@ course rejects values outside (Keras would silently clip them, which hides the
 common mistake of passing logits to a probability loss). Binary targets must lie
 in [0, 1]; categorical targets must be distributions over the last axis (entries
 in [0, 1] summing to 1 within 1e-4). Sparse labels must be integers with shape
-``logits.shape[:-1]`` and values in ``0 .. classes - 1``.
+``logits.shape[:-1]`` and values in ``0 .. classes - 1``. The hinge loss's targets must be
+one-hot (0/1 entries, a single 1 per sample) over at least two classes; Huber's ``delta`` must be
+a positive finite number.
 
 Every function is finite and warning-free for probabilities of exactly 0 and 1
 and for logits as large as ±1000 (and beyond).
@@ -46,11 +48,13 @@ from dlmath.activations import log_softmax, sigmoid, softmax
 
 __all__ = [
     "mse", "mse_backward",
+    "huber", "huber_backward",
     "binary_cross_entropy", "binary_cross_entropy_backward",
     "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_backward",
     "categorical_cross_entropy", "categorical_cross_entropy_backward",
     "categorical_cross_entropy_with_logits", "categorical_cross_entropy_with_logits_backward",
     "sparse_categorical_cross_entropy_with_logits", "sparse_categorical_cross_entropy_with_logits_backward",
+    "multiclass_hinge", "multiclass_hinge_backward",
 ]
 
 DISTRIBUTION_TOLERANCE = 1e-4  # how far a categorical target's row sum may be from 1
@@ -159,6 +163,27 @@ def check_labels(labels, logits):
     return labels.astype(np.int64, copy=False), logits
 
 
+def check_one_hot(y_true, y_pred):
+    """``check_pair`` for the hinge loss, plus: y_true one-hot over the last axis, at least two classes."""
+    y_true, y_pred = check_pair(y_true, y_pred)
+    if y_pred.shape[-1] < 2:
+        raise ValueError(f"y_pred must have at least two classes on its last axis, got shape {y_pred.shape}")
+    if not np.all((y_true == 0) | (y_true == 1)) or not np.all(np.sum(y_true, axis=-1) == 1):
+        bad = ~np.all((y_true == 0) | (y_true == 1), axis=-1) | (np.sum(y_true, axis=-1) != 1)
+        index = tuple(int(i) for i in np.argwhere(bad)[0]) if bad.ndim else ()
+        raise ValueError(f"y_true must be one-hot over the last axis (0s and a single 1 per sample), "
+                         f"but the row at index {index} is {y_true[index].tolist()}")
+    return y_true, y_pred
+
+
+def check_delta(delta) -> float:
+    """Return Huber's threshold as a positive float."""
+    delta = check_real_scalar(delta, "delta")
+    if not delta > 0:
+        raise ValueError(f"delta must be positive (Keras's default is 1.0), got {delta}")
+    return delta
+
+
 def check_epsilon(epsilon) -> float:
     """Return the clipping constant as a float in (0, 0.5)."""
     epsilon = check_real_scalar(epsilon, "epsilon")
@@ -209,6 +234,59 @@ def mse_backward(y_true, y_pred):
     y_true, y_pred = check_pair(y_true, y_pred)
     ### BEGIN SOLUTION
     return 2 * (y_pred - y_true) / y_pred.size
+    ### END SOLUTION
+
+
+def huber(y_true, y_pred, delta=1.0):
+    r"""Huber loss, as ``keras.losses.Huber(delta=delta)``: quadratic near 0, linear beyond δ.
+
+    With the error :math:`x = \hat y - y`, elementwise
+
+    .. math:: \ell_\delta(x) = \begin{cases} \tfrac12 x^2 & |x| \le \delta \\
+              \delta\,|x| - \tfrac12\delta^2 & |x| > \delta \end{cases}
+
+    and L is the mean of ℓ over all n elements (Keras: the mean over the last axis per
+    sample, then over the samples — the same number). Note the ½ (Keras's MSE has none):
+    for δ → ∞ Huber is ½·MSE.
+
+    Args:
+        y_true: targets, any shape with at least one dimension.
+        y_pred: predictions ŷ, the same shape.
+        delta: the threshold δ where the loss turns linear, a positive number.
+    Returns:
+        The scalar loss, a 0-d value of ``y_pred``'s float dtype.
+
+    Derived in: 04_losses §2.3
+    """
+    y_true, y_pred = check_pair(y_true, y_pred)
+    delta = check_delta(delta)
+    ### BEGIN SOLUTION
+    error = y_pred - y_true
+    size = np.abs(error)
+    return np.mean(np.where(size <= delta, 0.5 * error ** 2, delta * size - 0.5 * delta ** 2))
+    ### END SOLUTION
+
+
+def huber_backward(y_true, y_pred, delta=1.0):
+    r"""Gradient of :func:`huber` with respect to the prediction.
+
+    .. math:: \frac{\partial L}{\partial \hat y_i} = \frac{1}{n}\,\operatorname{clip}(\hat y_i - y_i,\ -\delta,\ \delta)
+
+    with n the number of elements: the error itself where it is small, ±δ where it is large.
+
+    Args:
+        y_true: targets, the same shape as ``y_pred``.
+        y_pred: predictions ŷ, at least one dimension.
+        delta: the δ the loss used.
+    Returns:
+        ∂L/∂ŷ, the shape and float dtype of ``y_pred``.
+
+    Derived in: 04_losses §2.3
+    """
+    y_true, y_pred = check_pair(y_true, y_pred)
+    delta = check_delta(delta)
+    ### BEGIN SOLUTION
+    return np.clip(y_pred - y_true, -delta, delta) / y_pred.size
     ### END SOLUTION
 
 
@@ -472,4 +550,67 @@ def sparse_categorical_cross_entropy_with_logits_backward(labels, logits):
     ### BEGIN SOLUTION
     one_hot = np.arange(logits.shape[-1]) == labels[..., None]
     return (softmax(logits) - one_hot) / labels.size
+    ### END SOLUTION
+
+
+# ---- multi-class hinge ----------------------------------------------------------------------------
+
+def multiclass_hinge(y_true, y_pred):
+    r"""Multi-class hinge loss (Crammer–Singer) on scores: a margin of 1 over the best wrong class.
+
+    For a sample with true class c (``y_true`` one-hot) and scores ŷ,
+
+    .. math:: \ell = \max\Bigl(0,\ 1 + \max_{k \ne c} \hat y_k - \hat y_c\Bigr),
+              \qquad L = \frac{1}{N} \sum_{\text{samples}} \ell ,
+
+    with the classes on the last axis and N the number of samples. This is
+    ``sklearn.metrics.hinge_loss`` for several classes. ``keras.losses.CategoricalHinge``
+    differs when every wrong score is negative: it takes max((1 − y)·ŷ), and the 0 it puts in
+    the true class's place then wins (04_losses §6.6).
+
+    Args:
+        y_true: one-hot targets (0s and a single 1 per sample), the shape of ``y_pred``.
+        y_pred: scores ŷ (logits; no softmax), classes on the last axis, at least two classes.
+    Returns:
+        The scalar loss, a 0-d value of ``y_pred``'s float dtype.
+
+    Derived in: 04_losses §4.6
+    """
+    y_true, y_pred = check_one_hot(y_true, y_pred)
+    ### BEGIN SOLUTION
+    true_score = np.sum(y_true * y_pred, axis=-1)
+    best_wrong = np.max(np.where(y_true == 1, -np.inf, y_pred), axis=-1)
+    return np.mean(np.maximum(1 + best_wrong - true_score, 0))
+    ### END SOLUTION
+
+
+def multiclass_hinge_backward(y_true, y_pred):
+    r"""Gradient of :func:`multiclass_hinge` with respect to the scores.
+
+    Where a sample's margin 1 + max_{k≠c} ŷ_k − ŷ_c is ≥ 0 (TensorFlow's ``maximum`` passes
+    the gradient on a tie with 0), the true class gets −1/N and the best wrong class +1/N; if
+    several wrong classes tie for the maximum they share the +1/N equally (TensorFlow's
+    gradient of ``reduce_max``). Elsewhere the sample's gradient is 0.
+
+    .. math:: \frac{\partial L}{\partial \hat y_k} = \frac{1}{N}\,[\text{margin} \ge 0]\,
+              \bigl(w_k - [k = c]\bigr), \qquad
+              w_k = \frac{[k \ne c,\ \hat y_k = \max_{j \ne c} \hat y_j]}{\#\text{ties}}
+
+    Args:
+        y_true: one-hot targets, the shape of ``y_pred``.
+        y_pred: the scores the loss saw.
+    Returns:
+        ∂L/∂ŷ, the shape and float dtype of ``y_pred``.
+
+    Derived in: 04_losses §4.6
+    """
+    y_true, y_pred = check_one_hot(y_true, y_pred)
+    ### BEGIN SOLUTION
+    others = np.where(y_true == 1, -np.inf, y_pred)
+    best_wrong = np.max(others, axis=-1, keepdims=True)
+    margin = 1 + best_wrong - np.sum(y_true * y_pred, axis=-1, keepdims=True)
+    winners = others == best_wrong
+    share = winners / np.sum(winners, axis=-1, keepdims=True)
+    samples = y_pred.size // y_pred.shape[-1]
+    return (np.where(margin >= 0, share - y_true, 0) / samples).astype(y_pred.dtype, copy=False)
     ### END SOLUTION

@@ -93,8 +93,9 @@ def _activations() -> Chapter:
 
 def _losses() -> Chapter:
     names = []
-    for loss in ["mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "categorical_cross_entropy",
-                 "categorical_cross_entropy_with_logits", "sparse_categorical_cross_entropy_with_logits"]:
+    for loss in ["mse", "huber", "binary_cross_entropy", "binary_cross_entropy_with_logits", "categorical_cross_entropy",
+                 "categorical_cross_entropy_with_logits", "sparse_categorical_cross_entropy_with_logits",
+                 "multiclass_hinge"]:
         names += [loss, f"{loss}_backward"]
     return Chapter("04_losses", "Loss functions", _graded("losses", names))
 
@@ -132,8 +133,20 @@ CHAPTERS: dict[str, Chapter] = {c.id: c for c in [
             + _graded("optim", ["minibatches", "sgd", "adagrad", "rmsprop", "adam", "adamw"],
                       {"sgd": 2, "rmsprop": 2, "adam": 3, "adamw": 2}, {"adamw": ("adam",)})
             + _graded("schedules", ["step_decay", "exponential_decay", "cosine_decay"], {"cosine_decay": 2})),
-    # <07_regularization>
-    # <08_cnn>
+    Chapter("07_regularization", "Regularization and normalization", _graded("regularization", [
+        "l2_penalty", "l2_penalty_backward", "l1_penalty", "l1_penalty_backward", "dropout_forward",
+        "dropout_backward", "batchnorm_forward", "batchnorm_backward", "layernorm_forward", "layernorm_backward",
+        "early_stopping"], {"batchnorm_forward": 2, "batchnorm_backward": 3, "layernorm_backward": 2,
+                            "early_stopping": 2})),  # each recomputes what it needs (backward from x): no builds_on
+    Chapter("08_cnn", "Convolutional networks", _graded("conv", [
+        "conv_output_size", "same_padding", "im2col", "col2im", "conv2d_forward", "conv2d_backward",
+        "max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward", "avg_pool2d_backward"],
+        {"im2col": 2, "col2im": 2, "conv2d_forward": 2, "conv2d_backward": 3, "max_pool2d_backward": 2,
+         "avg_pool2d_backward": 2},
+        {"im2col": ("same_padding",), "col2im": ("same_padding",), "conv2d_forward": ("im2col", "same_padding"),
+         "conv2d_backward": ("im2col", "col2im", "same_padding"),
+         **{f"{kind}_pool2d_{way}": ("same_padding",) for kind in ("max", "avg") for way in ("forward", "backward")}
+         })),  # transitive: the reference im2col calls same_padding, so conv2d_forward builds on both
     Chapter("09_rnn", "Recurrent networks", _graded("recurrent", [
         "rnn_forward", "rnn_backward", "clip_by_global_norm", "lstm_forward", "lstm_backward", "gru_forward",
         "gru_backward"], {"rnn_forward": 2, "rnn_backward": 3, "lstm_forward": 2, "lstm_backward": 3,

@@ -38,9 +38,11 @@ def test_stored_values_are_those_of_the_inputs_in_the_cell():
 def test_stored_keras_values_match_live_keras(keras):
     space = framework_cell()
     live = space["measure"](keras)
-    assert live.keys() == space["KERAS_STORED"].keys()
+    update = "if Keras changed, paste into the notebook's §7.2 input cell:\nKERAS_STORED = {\n" + "".join(
+        f"    {name!r}: {value!r},\n" for name, value in live.items()) + "}"
+    assert live.keys() == space["KERAS_STORED"].keys(), update
     for name, value in live.items():
-        assert value == pytest.approx(space["KERAS_STORED"][name], rel=1e-6, abs=1e-7), name
+        assert value == pytest.approx(space["KERAS_STORED"][name], rel=1e-6, abs=1e-7), f"{name}\n{update}"
 
 
 @pytest.mark.tensorflow

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_python
-from grading import demo, editions
+from grading import chapters, demo, editions
+from grading.judge import judge_submission
 from grading.references import losses as reference
 
 CHAPTER = "04_losses"
@@ -54,6 +55,33 @@ MISTAKES = {
     "sparse gradient forgets the one-hot": (
         "sparse_categorical_cross_entropy_with_logits_backward", "return softmax(logits) / labels.size",
         "Subtract the one-hot vector"),
+    "huber without the half": ("huber", reference.CLASS["huber_no_half"]["huber"], "the factor ½ is missing"),
+    "huber without the minus half delta squared": (
+        "huber", "x = y_pred - y_true\nreturn np.mean(np.where(np.abs(x) <= delta, 0.5 * x ** 2, delta * np.abs(x)))",
+        "the − ½δ² is missing"),
+    "huber ignores delta": (
+        "huber", "x = y_pred - y_true\nreturn np.mean(np.where(np.abs(x) <= 1, 0.5 * x ** 2, np.abs(x) - 0.5))",
+        "Use the delta argument"),
+    "huber gradient not clipped": ("huber_backward", "return (y_pred - y_true) / y_pred.size", "clip the error"),
+    "huber gradient without 1/n": ("huber_backward", "return np.clip(y_pred - y_true, -delta, delta)", "factor 1/n"),
+    "hinge with Keras's max over (1 - y) * scores": (
+        "multiclass_hinge", reference.CLASS["hinge_keras_max"]["multiclass_hinge"], "keras.losses.CategoricalHinge does this"),
+    "hinge max over every class": (
+        "multiclass_hinge", "s = np.sum(y_true * y_pred, axis=-1)\nreturn np.mean(np.maximum(1 + np.max(y_pred, axis=-1) - s, 0))",
+        "The max runs over the *wrong* classes only"),
+    "hinge summed over the wrong classes": (
+        "multiclass_hinge", "s = np.sum(y_true * y_pred, axis=-1, keepdims=True)\n"
+        "return np.mean(np.sum(np.where(y_true == 1, 0, np.maximum(1 + y_pred - s, 0)), axis=-1))", "Weston–Watkins"),
+    "hinge gradient gives ties to the first maximum": (
+        "multiclass_hinge_backward", "others = np.where(y_true == 1, -np.inf, y_pred)\n"
+        "first = np.eye(y_pred.shape[-1])[np.argmax(others, axis=-1)]\n"
+        "margin = 1 + np.max(others, axis=-1, keepdims=True) - np.sum(y_true * y_pred, axis=-1, keepdims=True)\n"
+        "return np.where(margin >= 0, first - y_true, 0) / (y_pred.size // y_pred.shape[-1])", "share the +1/N equally"),
+    "hinge gradient ignores inactive margins": (
+        "multiclass_hinge_backward", "others = np.where(y_true == 1, -np.inf, y_pred)\n"
+        "w = others == np.max(others, axis=-1, keepdims=True)\n"
+        "return (w / np.sum(w, axis=-1, keepdims=True) - y_true) / (y_pred.size // y_pred.shape[-1])",
+        "the loss is 0 and so is its gradient"),
     "loss returned as a Python float": (
         "binary_cross_entropy_with_logits",
         "return float(np.mean(np.maximum(logits, 0) - logits * y_true + np.log1p(np.exp(-np.abs(logits)))))",
@@ -104,7 +132,7 @@ def test_cases_tell_inclusive_from_strict_clip_bounds(audience):
 def test_check_passes_the_correct_chapter_and_exits_zero(tmp_path):
     done = run_python(["-m", "dlmath", "check", CHAPTER], folder_with(tmp_path))
     assert done.returncode == 0, done.stdout
-    assert "12/12 functions pass all their checks" in done.stdout
+    assert "16/16 functions pass all their checks" in done.stdout
 
 
 def test_stubs_report_not_implemented_with_their_section(tmp_path):
@@ -114,3 +142,18 @@ def test_stubs_report_not_implemented_with_their_section(tmp_path):
     assert ("· dlmath.losses.sparse_categorical_cross_entropy_with_logits_backward: not implemented yet — "
             "see 04_losses §4.5") in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("student", sorted(reference.CLASS))
+def test_each_class_mistake_costs_only_its_own_function(tmp_path, student):
+    folder = folder_with(tmp_path, reference.CLASS[student])
+    scores = {name: v.score for name, v in judge_submission(CHAPTER, folder).items()}
+    full = {g.name: g.points for g in chapters.get(CHAPTER).graded}
+    lost = {name for name in full if scores[name] < full[name]}
+    assert lost == reference.EXPECTED_LOSSES[student], scores
+
+
+def test_stubs_of_the_new_losses_report_their_sections(tmp_path):
+    done = run_python(["-m", "dlmath", "check", "huber", "multiclass_hinge_backward"], folder_with(tmp_path, stubs=True))
+    assert "· dlmath.losses.huber: not implemented yet — see 04_losses §2.3" in done.stdout
+    assert "· dlmath.losses.multiclass_hinge_backward: not implemented yet — see 04_losses §4.6" in done.stdout

@@ -377,3 +377,160 @@ def test_student_edition_validates_then_raises_not_implemented_naming_the_sectio
             function(y, p)
         with pytest.raises(ValueError, match="must have"):
             function(y[:1], p)
+
+
+# ---- Huber and the multi-class hinge (second edition) -----------------------------------------------------
+
+def test_huber_by_hand():
+    # errors −3, −0.5, 0, 0.5, 3 with δ = 1: ½·0.25 = 0.125 inside, 1·3 − ½ = 2.5 outside
+    y, p = np.zeros(5), np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
+    assert L.huber(y, p) == pytest.approx((2.5 + 0.125 + 0 + 0.125 + 2.5) / 5)
+    np.testing.assert_allclose(L.huber_backward(y, p), np.array([-1.0, -0.5, 0.0, 0.5, 1.0]) / 5)
+    # δ = 2: every error inside but ±3; 2·3 − ½·4 = 4
+    assert L.huber(y, p, delta=2.0) == pytest.approx((4 + 0.125 + 0 + 0.125 + 4) / 5)
+
+
+def test_huber_is_half_mse_for_large_delta_and_continuous_at_delta():
+    rng = np.random.default_rng(1)
+    y, p = rng.normal(0, 3, (4, 5)), rng.normal(0, 3, (4, 5))
+    assert L.huber(y, p, delta=1e6) == pytest.approx(L.mse(y, p) / 2, rel=1e-14)
+    np.testing.assert_allclose(L.huber_backward(y, p, delta=1e6), L.mse_backward(y, p) / 2, rtol=1e-14)
+    for delta in (0.5, 1.0, 2.0):  # the two pieces meet at |x| = δ: ½δ² = δ·δ − ½δ²
+        just_in, just_out = L.huber([0.0], [delta]), L.huber([0.0], [np.nextafter(delta, np.inf)])
+        assert L.huber([0.0], [delta], delta=delta) == pytest.approx(0.5 * delta ** 2)
+        assert abs(just_out - just_in) < 1e-12
+
+
+def test_huber_gradient_is_the_clipped_error():
+    x = np.linspace(-4, 4, 81)
+    np.testing.assert_array_equal(L.huber_backward(np.zeros_like(x), x, delta=1.5), np.clip(x, -1.5, 1.5) / x.size)
+
+
+def test_multiclass_hinge_by_hand():
+    y = np.eye(3)[[0, 1, 2]]
+    s = np.array([[2.0, 1.5, -1.0],    # margin 1 + 1.5 − 2 = 0.5
+                  [0.0, 3.0, 1.0],     # 1 + 1 − 3 = −1: loss 0
+                  [0.0, 0.0, 0.0]])    # 1 + 0 − 0 = 1, the two wrong classes tie
+    assert L.multiclass_hinge(y, s) == pytest.approx((0.5 + 0 + 1) / 3)
+    expected = np.array([[-1, 1, 0], [0, 0, 0], [0.5, 0.5, -1]]) / 3   # a tie splits the +1
+    np.testing.assert_allclose(L.multiclass_hinge_backward(y, s), expected, rtol=0, atol=1e-15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(leading=hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=5), classes=st.integers(3, 6),
+       seed=st.integers(0, 2**32 - 1))
+def test_multiclass_hinge_equals_sklearns_crammer_singer_hinge_loss(leading, classes, seed):
+    # (with two classes scikit-learn switches to the binary hinge on a 1-D decision function)
+    from sklearn.metrics import hinge_loss
+    shape = leading + (classes,)
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, shape[-1], shape[:-1])
+    scores = rng.normal(0, 2, shape)
+    expected = hinge_loss(labels.ravel(), scores.reshape(-1, shape[-1]), labels=np.arange(shape[-1]))
+    assert L.multiclass_hinge(np.eye(shape[-1])[labels], scores) == pytest.approx(expected, rel=1e-13, abs=1e-15)
+
+
+def test_multiclass_hinge_is_zero_exactly_when_every_margin_is_met():
+    y = np.eye(4)[[0, 3]]
+    s = np.array([[3.0, 1.9, 0.0, -5.0], [0.0, 0.0, 0.5, 1.6]])
+    assert L.multiclass_hinge(y, s) == 0.0
+    np.testing.assert_array_equal(L.multiclass_hinge_backward(y, s), 0.0)
+
+
+NEW_LOSSES = ["huber", "multiclass_hinge"]
+
+
+def new_inputs(loss, shape, rng, dtype=np.float64):
+    if loss == "huber":
+        return rng.normal(0, 2, shape).astype(dtype), rng.normal(0, 2, shape).astype(dtype)
+    return np.eye(shape[-1], dtype=dtype)[rng.integers(0, shape[-1], shape[:-1])], rng.normal(0, 2, shape).astype(dtype)
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 4), (2, 2, 3)])
+@pytest.mark.parametrize("loss", NEW_LOSSES)
+def test_new_backward_matches_central_differences(loss, shape):
+    y, p = new_inputs(loss, shape, np.random.default_rng(7))
+    for delta in ((0.7, 1.0) if loss == "huber" else (None,)):
+        kwargs = {"delta": delta} if delta else {}
+        forward, backward = getattr(L, loss), getattr(L, loss + "_backward")
+        h, numeric = 1e-6, np.zeros_like(p)
+        for index in np.ndindex(p.shape):   # random normal scores: no tie and no margin within h of 0
+            up, down = p.copy(), p.copy()
+            up[index] += h
+            down[index] -= h
+            numeric[index] = (forward(y, up, **kwargs) - forward(y, down, **kwargs)) / (2 * h)
+        np.testing.assert_allclose(backward(y, p, **kwargs), numeric, rtol=1e-5, atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=5), seed=st.integers(0, 2**32 - 1),
+       dtype=st.sampled_from([np.float32, np.float64]), loss=st.sampled_from(NEW_LOSSES))
+def test_new_losses_are_scalars_and_gradients_keep_shape_and_dtype(shape, seed, dtype, loss):
+    y, p = new_inputs(loss, shape, np.random.default_rng(seed), dtype)
+    value = no_warnings(lambda: getattr(L, loss)(y, p))
+    gradient = no_warnings(lambda: getattr(L, loss + "_backward")(y, p))
+    assert np.ndim(value) == 0 and np.asarray(value).dtype == dtype and value >= 0
+    assert gradient.shape == p.shape and gradient.dtype == dtype and np.all(np.isfinite(gradient))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_new_losses_are_finite_and_warning_free_at_extremes(dtype):
+    big = 1e30 if dtype == np.float32 else 1e300
+    y = np.eye(3, dtype=dtype)[[2, 0, 1]]
+    s = np.array([[big, -big, 0.0], [-big, -big, -big], [1000.0, -1000.0, 0.0]], dtype)
+    for call in (lambda: L.multiclass_hinge(y, s), lambda: L.multiclass_hinge_backward(y, s),
+                 lambda: L.huber(np.zeros(3, dtype), np.array([1e3, -1e3, 0.0], dtype)),
+                 lambda: L.huber_backward(np.zeros(3, dtype), np.array([big, -big, 0.0], dtype))):
+        assert np.all(np.isfinite(no_warnings(call)))
+
+
+@pytest.mark.parametrize("loss", NEW_LOSSES)
+def test_new_losses_do_not_modify_their_inputs(loss):
+    y, p = new_inputs(loss, (3, 4), np.random.default_rng(0))
+    y0, p0 = y.copy(), p.copy()
+    getattr(L, loss)(y, p)
+    getattr(L, loss + "_backward")(y, p)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(p, p0)
+
+
+@pytest.mark.parametrize("function", [f for loss in NEW_LOSSES for f in both(loss)], ids=lambda f: f.__name__)
+def test_new_losses_reject_mismatched_shapes_and_non_numbers(function):
+    with pytest.raises(ValueError, match=re.escape("y_true must have the same shape as y_pred")):
+        function(np.eye(3), np.zeros((3, 4)))
+    with pytest.raises(TypeError, match="y_pred must hold real numbers"):
+        function(np.eye(2), np.array([["a", "b"], ["c", "d"]]))
+
+
+@pytest.mark.parametrize("delta", [0.0, -1.0, float("nan"), float("inf")])
+@pytest.mark.parametrize("function", both("huber"), ids=lambda f: f.__name__)
+def test_huber_delta_must_be_a_positive_finite_number(function, delta):
+    with pytest.raises(ValueError, match="^delta must be"):
+        function(np.zeros(3), np.ones(3), delta=delta)
+    with pytest.raises(TypeError, match="^delta must be a real number"):
+        function(np.zeros(3), np.ones(3), delta="1")
+
+
+@pytest.mark.parametrize("targets", [np.array([[0.5, 0.5, 0.0]]), np.array([[1.0, 1.0, 0.0]]), np.array([[0.0, 0.0, 0.0]]),
+                                     np.array([[-1.0, 1.0, -1.0]])], ids=["soft", "two ones", "no one", "plus-minus one"])
+@pytest.mark.parametrize("function", both("multiclass_hinge"), ids=lambda f: f.__name__)
+def test_hinge_targets_must_be_one_hot(function, targets):
+    with pytest.raises(ValueError, match=r"^y_true must be one-hot over the last axis .* the row at index \(0,\)"):
+        function(targets, np.zeros((1, 3)))
+
+
+@pytest.mark.parametrize("function", both("multiclass_hinge"), ids=lambda f: f.__name__)
+def test_hinge_needs_at_least_two_classes(function):
+    with pytest.raises(ValueError, match="at least two classes"):
+        function(np.ones((3, 1)), np.zeros((3, 1)))
+
+
+@pytest.mark.parametrize("loss", NEW_LOSSES)
+def test_student_edition_of_new_losses_validates_then_raises_not_implemented(student_losses, loss):
+    y, p = new_inputs(loss, (2, 3), np.random.default_rng(0))
+    for name in (loss, loss + "_backward"):
+        function = getattr(student_losses, name)
+        with pytest.raises(NotImplementedError, match=rf"dlmath\.losses\.{name} is not implemented yet — see 04_losses §\d"):
+            function(y, p)
+        with pytest.raises(ValueError, match="must have"):
+            function(y[:1], p)

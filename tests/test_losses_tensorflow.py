@@ -262,3 +262,82 @@ def test_tf_fused_softmax_cross_entropy_gradient_ignores_the_target_sum(tf, kera
     assert not np.allclose(tf_gradient, y.sum() * p - y)
     with pytest.raises(ValueError, match="y_true must hold a probability distribution"):
         L.categorical_cross_entropy_with_logits_backward(y, z)
+
+
+# ---- Huber and the multi-class hinge (second edition) --------------------------------------------------------
+
+def keras_huber(tf, keras, y_true, y_pred, delta=1.0):
+    instance = keras.losses.Huber(delta=delta, dtype=y_pred.dtype.name)
+    prediction = tf.constant(y_pred)
+    with tf.GradientTape() as tape:
+        tape.watch(prediction)
+        value = instance(tf.constant(y_true), prediction)
+    return value.numpy(), tape.gradient(value, prediction).numpy()
+
+
+@pytest.mark.parametrize("delta", [1.0, 0.3, 2.5])
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_huber_and_its_gradient_match_keras_huber_on_random_float64(tf, keras, shape, seed, delta):
+    rng = np.random.default_rng(seed)
+    y, p = rng.normal(0, 2, shape), rng.normal(0, 2, shape)
+    value, gradient = keras_huber(tf, keras, y, p, delta)
+    np.testing.assert_allclose(L.huber(y, p, delta=delta), value, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(L.huber_backward(y, p, delta=delta), gradient, rtol=RTOL, atol=ATOL)
+
+
+def test_huber_at_errors_of_exactly_plus_minus_delta_matches_keras(tf, keras):
+    y, p = np.zeros((1, 5)), np.array([[0.0, 1.0, -1.0, 3.0, -3.0]])
+    value, gradient = keras_huber(tf, keras, y, p)
+    np.testing.assert_allclose(L.huber(y, p), value, rtol=RTOL)
+    np.testing.assert_array_equal(gradient[0], np.array([0.0, 1.0, -1.0, 1.0, -1.0]) / 5)   # |x| = δ: slope ±δ
+    np.testing.assert_allclose(L.huber_backward(y, p), gradient, rtol=RTOL, atol=0)
+
+
+def test_huber_in_float32_matches_keras(tf, keras):
+    rng = np.random.default_rng(3)
+    y, p = rng.normal(0, 2, (4, 6)).astype(np.float32), rng.normal(0, 2, (4, 6)).astype(np.float32)
+    value, gradient = keras_huber(tf, keras, y, p, 0.5)
+    assert L.huber(y, p, delta=0.5).dtype == np.float32 and L.huber_backward(y, p, delta=0.5).dtype == np.float32
+    np.testing.assert_allclose(L.huber(y, p, delta=0.5), value, rtol=RTOL32, atol=ATOL32)
+    np.testing.assert_allclose(L.huber_backward(y, p, delta=0.5), gradient, rtol=RTOL32, atol=ATOL32)
+
+
+def tf_crammer_singer(tf, y_true, y_pred):
+    """max(0, 1 + max_{k≠c} s_k − s_c) averaged, written out in TensorFlow (independently of the references)."""
+    s, y = tf.constant(y_pred), tf.constant(y_true)
+    with tf.GradientTape() as tape:
+        tape.watch(s)
+        wrong = tf.where(y > 0.5, tf.fill(tf.shape(s), tf.constant(-np.inf, s.dtype)), s)
+        value = tf.reduce_mean(tf.nn.relu(1 + tf.reduce_max(wrong, axis=-1) - tf.reduce_sum(y * s, axis=-1)))
+    return value.numpy(), tape.gradient(value, s).numpy()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4), (6,), (10, 2)])
+def test_multiclass_hinge_and_its_gradient_match_tensorflow(tf, shape, seed):
+    rng = np.random.default_rng(seed)
+    y = np.eye(shape[-1])[rng.integers(0, shape[-1], shape[:-1])]
+    s = rng.normal(0, 1.5, shape)
+    value, gradient = tf_crammer_singer(tf, y, s)
+    np.testing.assert_allclose(L.multiclass_hinge(y, s), value, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(L.multiclass_hinge_backward(y, s), gradient, rtol=RTOL, atol=ATOL)
+
+
+def test_tied_wrong_classes_share_the_gradient_like_tf_reduce_max(tf):
+    y = np.eye(4)[[1, 3]]
+    s = np.array([[0.0, 0.0, 0.0, 0.0], [2.0, 2.0, -1.0, 0.5]])   # ties among the wrong classes in both rows
+    value, gradient = tf_crammer_singer(tf, y, s)
+    np.testing.assert_allclose(gradient, [[1 / 6, -1 / 2, 1 / 6, 1 / 6], [1 / 4, 1 / 4, 0, -1 / 2]], rtol=1e-15)
+    np.testing.assert_allclose(L.multiclass_hinge_backward(y, s), gradient, rtol=1e-15, atol=0)
+
+
+def test_keras_categorical_hinge_agrees_unless_every_wrong_score_is_negative(tf, keras):
+    hinge = keras.losses.CategoricalHinge(dtype="float64")
+    y = np.eye(3)[[0, 1]]
+    some_positive = np.array([[0.5, 0.8, -1.0], [2.0, 1.0, -0.3]])
+    assert L.multiclass_hinge(y, some_positive) == pytest.approx(float(hinge(y, some_positive)), rel=1e-15)
+    all_negative = np.array([[0.5, -2.0, -1.0], [-3.0, 0.2, -0.5]])   # Keras's max((1 − y)·ŷ) picks the true class's 0
+    ours, keras_value = L.multiclass_hinge(y, all_negative), float(hinge(y, all_negative))
+    assert ours == pytest.approx((max(0, 1 - 1.0 - 0.5) + max(0, 1 - 0.5 - 0.2)) / 2, rel=1e-15)   # 0.15
+    assert keras_value == pytest.approx((max(0, 1 + 0 - 0.5) + max(0, 1 + 0 - 0.2)) / 2, rel=1e-7)   # 0.65

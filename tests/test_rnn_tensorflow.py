@@ -115,9 +115,14 @@ def test_the_lstm_direct_cell_gradient_is_not_the_tapes_gradient_of_the_returned
     W, U, b = _weights(rng, "lstm", 2, 3)
     layer = reference.keras_layer("lstm", W, U, b, np.float64)
     x, dh, dc = rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 3))
-    with tf.GradientTape() as tape:
+    with tf.GradientTape(persistent=True) as tape:
         out, _, c_T = layer(tf.constant(x))
         value = tf.reduce_sum(out * dh) + tf.reduce_sum(c_T * dc)
+    _, _, ours_c_T, cache = rec.lstm_forward(x, None, None, W, U, b)
+    o_T = cache["gates"][:, -1, 9:12]
+    # the tape's answer is the total derivative: dc plus the path c_T → h_T = o_T tanh(c_T) → dh[:, -1]
+    np.testing.assert_allclose(tape.gradient(value, c_T).numpy(), dc + dh[:, -1] * o_T * (1 - np.tanh(ours_c_T) ** 2),
+                               rtol=1e-12, atol=1e-14)
     assert not np.allclose(tape.gradient(value, c_T).numpy(), dc)
     dh_seq, dc_T, _, _ = reference.tf_backward(tf, "lstm", x, np.zeros((2, 3)), np.zeros((2, 3)), W, U, b, True,
                                                "random", np.random.default_rng(0))
@@ -176,3 +181,10 @@ def test_largest_relative_difference_from_keras_per_layer(tf, kind, reset_after,
         print(f"\n{kind}{'' if kind != 'gru' else f' reset_after={reset_after}'}: largest relative difference "
               f"from Keras: forward {forward_diff:.1e}, BPTT {backward_diff:.1e}")
     assert forward_diff < 1e-12 and backward_diff < 1e-10
+
+
+def test_this_chapters_fixtures_repeat_with_live_tensorflow(tf):
+    """Regenerating 09's references gives the stored ones: every input, Dense head included, comes from a seed."""
+    from grading.fixtures import generate
+
+    assert generate(["09_rnn"], check=True) == []

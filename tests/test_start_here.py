@@ -163,3 +163,39 @@ def test_instructor_edition_runs_in_the_repository_with_tensorflow():
     assert "sigmoid([-2, 0, 2]) = [0.11920292 0.5        0.88079708]" in text_of(executed.cells[3])
     framework_view = next(c for c in executed.cells if c.cell_type == "code" and "frameworks.tensorflow()" in c.source)
     assert "equal to X @ kernel + bias: True" in text_of(framework_view)
+
+
+# ---- the checked exercises of chapters 01–05 (second edition) ---------------------------------------------
+
+LATER = ["01_math_toolkit", "02_forward", "03_activations", "04_losses", "05_backprop"]
+
+
+def _checked_exercises(chapter_id):
+    """(setup code, [(exercise code, check code, answer code), ...]) of a chapter's 🏋️ exercises."""
+    book = nbformat.read(chapters.get(chapter_id).notebook, as_version=4)
+    code = [i for i, c in enumerate(book.cells) if c.cell_type == "code"]
+    setup = "\n".join(line for line in book.cells[code[0]].source.splitlines() if not line.startswith("%"))
+    found = []
+    for index, cell in enumerate(book.cells):
+        if cell.cell_type == "code" and PLACEHOLDER in cell.source:
+            check = next(c.source for c in book.cells[index + 1:] if c.cell_type == "code")
+            answer = next(c.source for c in book.cells[index + 1:] if c.cell_type == "markdown" and "<details>" in c.source)
+            found.append((cell.source, check, re.search(r"```python\n(.*?)```", answer, re.S).group(1)))
+    return setup, found
+
+
+@pytest.mark.parametrize("chapter_id", LATER)
+def test_checked_exercises_say_not_attempted_then_pass_with_their_worked_answers(chapter_id, capsys):
+    import matplotlib
+    matplotlib.use("Agg")
+    setup, found = _checked_exercises(chapter_id)
+    assert 1 <= len(found) <= 2, "one or two checked exercises per chapter"
+    namespace = {}
+    exec(compile(setup, f"{chapter_id}-setup", "exec"), namespace)
+    for exercise, check, answer in found:
+        exec(compile(exercise, "exercise", "exec"), namespace)
+        exec(compile(check, "check", "exec"), namespace)
+        assert "not attempted yet" in capsys.readouterr().out
+        exec(compile(answer, "answer", "exec"), namespace)   # the worked answer, as the learner would type it
+        exec(compile(check, "check", "exec"), namespace)
+        assert "✓" in capsys.readouterr().out

@@ -176,6 +176,6 @@ def skip_if_missing(seconds: float = 10.0):
         with time_limit(seconds):
             yield
     except NotImplementedError as error:
-        print(f"⏭  Skipped: {error or 'a function this cell uses is not implemented yet'}. Implement it, then re-run this cell.")
+        print(f"⏭  Skipped: {str(error) or 'a function this cell uses is not implemented yet'}. Implement it, then re-run this cell.")
     except TimeLimitExceeded:
         print(f"⏭  Stopped after {seconds:g} s: a function this cell uses may loop forever.")

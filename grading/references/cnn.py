@@ -686,7 +686,7 @@ def _col2im_cases(tf, rng, audience):
         expected = _tf_col2im(tf, cols, x.shape, kernel, stride, padding, dilation)
         args = (cols, tuple(int(v) for v in x.shape), kernel, stride, padding, dilation)
         candidates = [
-            (OVERLAP, _np_col2im(*args, accumulate=False)),
+            (OVERLAP, _np_col2im(*args, accumulate=False), True),
             ("Crop the padding from the side same_padding put it on: rows top … top + H, columns left … left + W "
              "(the extra row and column are at the bottom/right).", _np_col2im(*args, side="flipped")),
             (DILATION, _np_col2im(*args, dilate=False)),
@@ -770,7 +770,7 @@ def _conv_backward_cases(tf, rng, audience):
         expected = _tf_conv_backward(tf, dout, x, w, stride, padding, dilation)
         xf = np.asarray(x, dtype)
         candidates = [(hint, _np_conv_backward(dout, xf, w, stride, padding, dilation, variant), not variant.startswith(
-            ("dx_side", "dx_no_dilation", "dx_overwrite"))) for hint, variant in CONV_BACKWARD_MISTAKES]
+            ("dx_side", "dx_no_dilation"))) for hint, variant in CONV_BACKWARD_MISTAKES]
         out.append(_case(label, (dout, x, w, stride, padding, dilation), expected, _tolerance(dtype),
                          _mistakes(candidates, expected, index)))
     return out
@@ -793,11 +793,11 @@ def _pool_backward_mistakes(kind, dout, x, pool, stride, padding):
     if kind == "max":
         return [
             (MAX_TIES + " (Yours gives every tied cell the gradient.)",
-             _np_max_pool_backward(dout, x, pool, stride, padding, rule="all")),
+             _np_max_pool_backward(dout, x, pool, stride, padding, rule="all"), True),
             (MAX_TIES + " (Yours gives it to the last maximum: use > rather than >=.)",
-             _np_max_pool_backward(dout, x, pool, stride, padding, rule="last")),
+             _np_max_pool_backward(dout, x, pool, stride, padding, rule="last"), True),
             (MAX_TIES + " (Yours splits it between the tied cells.)",
-             _np_max_pool_backward(dout, x, pool, stride, padding, rule="split")),
+             _np_max_pool_backward(dout, x, pool, stride, padding, rule="split"), True),
             (OVERLAP, _np_max_pool_backward(dout, x, pool, stride, padding, accumulate=False)),
             (SIDE + " (See same_padding.)", _np_max_pool_backward(dout, x, pool, stride, padding, side="flipped")),
             ("Pad with −∞, not 0: a padded cell must never be a window's maximum.",
@@ -806,7 +806,7 @@ def _pool_backward_mistakes(kind, dout, x, pool, stride, padding):
     return [
         (AVG_REAL, _np_avg_pool_backward(dout, x, pool, stride, padding, divide="window")),
         ("Each cell of a window receives dout / (the number of real cells in the window): divide.",
-         _np_avg_pool_backward(dout, x, pool, stride, padding, divide="none")),
+         _np_avg_pool_backward(dout, x, pool, stride, padding, divide="none"), True),
         (OVERLAP, _np_avg_pool_backward(dout, x, pool, stride, padding, accumulate=False)),
         (SIDE + " (See same_padding.)", _np_avg_pool_backward(dout, x, pool, stride, padding, side="flipped")),
     ]
@@ -821,7 +821,7 @@ def _pool_cases(tf, rng, audience, kind, backward):
                          "VALID", True) if kind == "max" else
                         ("a keras.layers.AveragePooling2D(3, strides=2, padding='same')", x, 3, 2, "SAME", True))
     out = []
-    for label, x, pool, stride, padding, keras_layer in problems:
+    for index, (label, x, pool, stride, padding, keras_layer) in enumerate(problems):
         y = _tf_pool(tf, kind, x, pool, stride, padding, keras_layer)
         if keras_layer:
             np.testing.assert_array_equal(y, _tf_pool(tf, kind, x, pool, stride, padding))
@@ -832,7 +832,7 @@ def _pool_cases(tf, rng, audience, kind, backward):
             args, candidates = (dout, x, pool, stride, padding), _pool_backward_mistakes(kind, dout, x, pool, st, padding)
         else:
             expected, args, candidates = y, (x, pool, stride, padding), _pool_mistakes(kind, x, pool, st, padding)
-        out.append(_case(label, args, expected, _tolerance(x.dtype), _mistakes(candidates, expected)))
+        out.append(_case(label, args, expected, _tolerance(x.dtype), _mistakes(candidates, expected, index)))
     return out
 
 

@@ -1,13 +1,16 @@
 """Chapter 04_losses: inputs, TensorFlow/Keras references and typical mistakes.
 
 Expected values come from the Keras loss classes (``keras.losses.MeanSquaredError``,
-``BinaryCrossentropy``, ``CategoricalCrossentropy``, ``SparseCategoricalCrossentropy``,
+``Huber``, ``BinaryCrossentropy``, ``CategoricalCrossentropy``, ``SparseCategoricalCrossentropy``,
 with ``from_logits`` where it applies) constructed with ``dtype`` equal to the
 prediction's dtype — the loss classes would otherwise cast float64 input to
 float32 — and their default reduction ``sum_over_batch_size``. Gradients are
 ``tf.GradientTape``'s gradient of that scalar with respect to the prediction.
 Cases with a non-default ``epsilon`` set ``keras.config.set_epsilon`` around the
-call (Keras's clip reads the global epsilon).
+call (Keras's clip reads the global epsilon). The multi-class hinge (Crammer–Singer) has no
+exact Keras class (``CategoricalHinge`` differs when every wrong score is negative): its
+expected values are the loss written in TensorFlow ops (checked against
+``sklearn.metrics.hinge_loss`` in the test suite) and GradientTape's gradient of it.
 
 Mistake outputs are what a typical wrong formula gives on the same input, written
 in NumPy below, so a learner's wrong answer can be recognised and named.
@@ -42,9 +45,16 @@ STABLE_SOFTMAX = "exp overflowed at a large logit: use dlmath.activations.softma
 CCE_ZERO = ("log(0) at a zero probability (and 0·log 0 = 0·(−inf) = nan). Renormalise each row, ŷ / Σŷ, "
             "then clip to [epsilon, 1 − epsilon] before the log, as Keras does.")
 
+HINGE_MASK = ("The max runs over the *wrong* classes only: replace the true class's score by −inf "
+              "(np.where(y_true == 1, -np.inf, y_pred)) before taking the max.")
+
 HINTS = {
     "mse": {"shape": SCALAR, "dtype": LOSS_DTYPE},
     "mse_backward": {"shape": GRAD_SHAPE},
+    "huber": {"shape": SCALAR, "dtype": LOSS_DTYPE},
+    "huber_backward": {"shape": GRAD_SHAPE},
+    "multiclass_hinge": {"shape": SCALAR, "dtype": LOSS_DTYPE},
+    "multiclass_hinge_backward": {"shape": GRAD_SHAPE},
     "binary_cross_entropy": {"shape": SCALAR, "dtype": LOSS_DTYPE, "warning": CLIP, "nonfinite": CLIP},
     "binary_cross_entropy_backward": {"shape": GRAD_SHAPE, "warning": CLIP_GRAD, "nonfinite": CLIP_GRAD},
     "binary_cross_entropy_with_logits": {"shape": SCALAR, "dtype": LOSS_DTYPE, "warning": STABLE_BCE,
@@ -85,6 +95,11 @@ CLASS = {
     "softmax_grad_no_mean": {"categorical_cross_entropy_with_logits_backward": "return softmax(logits) - y_true"},
     "sparse_wrong_axis": {"sparse_categorical_cross_entropy_with_logits":
                           "log_p = log_softmax(logits)\nreturn -np.mean(log_p[:, labels])"},
+    "huber_no_half": {"huber": "error = y_pred - y_true\nsize = np.abs(error)\n"
+                               "return np.mean(np.where(size <= delta, error ** 2, delta * size - 0.5 * delta ** 2))"},
+    "hinge_keras_max": {"multiclass_hinge": "true_score = np.sum(y_true * y_pred, axis=-1)\n"
+                                            "best_wrong = np.max((1 - y_true) * y_pred, axis=-1)\n"
+                                            "return np.mean(np.maximum(1 + best_wrong - true_score, 0))"},
 }
 EXPECTED_LOSSES = {student: set(bodies) for student, bodies in CLASS.items()}
 
@@ -121,10 +136,78 @@ def _bce_grad(y, p, epsilon, zero_where_clipped=True, inclusive=True):
     return np.where(inside, g, 0)
 
 
+def _hinge_parts(y, s):
+    others = np.where(y == 1, -np.inf, s)
+    best = others.max(axis=-1)
+    return (y * s).sum(axis=-1), best, others
+
+
+def _hinge_grad(y, s, split_ties=True, zero_inactive=True, true_class=True):
+    true_score, best, others = _hinge_parts(y, s)
+    winners = others == best[..., None]
+    if not split_ties:  # the first maximum only, as np.argmax picks it
+        first = np.zeros_like(winners)
+        np.put_along_axis(first, np.argmax(others, axis=-1)[..., None], True, axis=-1)
+        winners = first
+    share = winners / winners.sum(axis=-1, keepdims=True)
+    g = share - (y if true_class else 0)
+    if zero_inactive:
+        g = np.where((1 + best - true_score)[..., None] >= 0, g, 0)
+    return g / _samples(s)
+
+
 def _mistake_outputs(name, args, kwargs):
     """(hint, output) pairs: what typical wrong implementations return on these inputs."""
     epsilon = kwargs.get("epsilon", EPSILON)
-    if name == "mse":
+    delta = kwargs.get("delta", 1.0)
+    if name == "huber":
+        y, p = args
+        x = p - y
+        a = np.abs(x)
+        yield "The quadratic part is ½x²: the factor ½ is missing (Keras's Huber has it, its MSE doesn't).", \
+            np.mean(np.where(a <= delta, x ** 2, delta * a - 0.5 * delta ** 2))
+        yield "The linear part is δ|x| − ½δ², so the two pieces meet at |x| = δ: the − ½δ² is missing.", \
+            np.mean(np.where(a <= delta, 0.5 * x ** 2, delta * a))
+        if "delta" in kwargs:
+            yield "Use the delta argument, not a fixed 1.0.", np.mean(np.where(a <= 1, 0.5 * x ** 2, a - 0.5))
+        yield "You summed; Keras averages over every element (the mean over the last axis, then over the samples).", \
+            np.sum(np.where(a <= delta, 0.5 * x ** 2, delta * a - 0.5 * delta ** 2))
+        yield "That is ½·MSE everywhere: beyond |x| = δ the loss grows linearly, δ|x| − ½δ².", np.mean(0.5 * x ** 2)
+    elif name == "huber_backward":
+        y, p = args
+        x = p - y
+        yield "The loss is a mean over n elements, so its gradient has a factor 1/n: clip(ŷ − y, −δ, δ)/n.", \
+            np.clip(x, -delta, delta)
+        yield "Beyond |x| = δ the slope is ±δ: clip the error to [−δ, δ] (np.clip).", x / p.size
+        yield "Inside |x| ≤ δ the slope is the error x itself, not ±δ.", delta * np.sign(x) / p.size
+        yield "Wrong sign: ∂L/∂ŷ = clip(ŷ − y, −δ, δ)/n.", -np.clip(x, -delta, delta) / p.size
+        if "delta" in kwargs:
+            yield "Use the delta argument, not a fixed 1.0.", np.clip(x, -1, 1) / p.size
+    elif name == "multiclass_hinge":
+        y, s = args
+        true_score, best, _ = _hinge_parts(y, s)
+        yield HINGE_MASK, np.mean(np.maximum(1 + s.max(axis=-1) - true_score, 0))
+        yield ("(1 − y)·ŷ puts a 0 where the true class was, and when every wrong score is negative the max picks "
+               "that 0 (keras.losses.CategoricalHinge does this). " + HINGE_MASK), \
+            np.mean(np.maximum(1 + ((1 - y) * s).max(axis=-1) - true_score, 0))
+        yield ("You summed the hinge over every wrong class (the Weston–Watkins loss of CS231n); this loss uses only "
+               "the best wrong class: max(0, 1 + max_{k≠c} ŷ_k − ŷ_c)."), \
+            np.mean(np.sum(np.where(y == 1, 0, np.maximum(1 + s - true_score[..., None], 0)), axis=-1))
+        yield "The hinge is max(0, ·): a sample beyond the margin costs 0, not a negative amount.", \
+            np.mean(1 + best - true_score)
+        yield "You summed over the batch; the loss is the mean over the samples.", \
+            np.sum(np.maximum(1 + best - true_score, 0))
+    elif name == "multiclass_hinge_backward":
+        y, s = args
+        yield "The loss is a mean over the N samples: divide the gradient by N.", _hinge_grad(y, s) * _samples(s)
+        yield "The true class's score enters with a minus sign: its gradient is −1/N where the margin is active.", \
+            _hinge_grad(y, s, true_class=False)
+        yield "Where the margin is inactive (1 + max_{k≠c} ŷ_k − ŷ_c < 0) the loss is 0 and so is its gradient.", \
+            _hinge_grad(y, s, zero_inactive=False)
+        yield ("Wrong classes tied for the maximum share the +1/N equally (TensorFlow's gradient of max): "
+               "np.argmax gives it all to the first one."), _hinge_grad(y, s, split_ties=False)
+        yield "Wrong sign: −1/N for the true class, +1/N for the best wrong class.", -_hinge_grad(y, s)
+    elif name == "mse":
         y, p = args
         sq = (p - y) ** 2
         yield "You summed the squared errors; MSE is their mean (divide by the number of elements).", np.sum(sq)
@@ -277,6 +360,7 @@ def _keras_epsilon(keras, epsilon):
 
 LOSS_CLASSES = {  # function → (Keras loss class name, its keyword arguments)
     "mse": ("MeanSquaredError", {}),
+    "huber": ("Huber", {}),
     "binary_cross_entropy": ("BinaryCrossentropy", {}),
     "binary_cross_entropy_with_logits": ("BinaryCrossentropy", {"from_logits": True}),
     "categorical_cross_entropy": ("CategoricalCrossentropy", {}),
@@ -285,16 +369,32 @@ LOSS_CLASSES = {  # function → (Keras loss class name, its keyword arguments)
 }
 
 
-def keras_loss(tf, loss, y_true, y_pred, epsilon=EPSILON, gradient=False):
+def tf_multiclass_hinge(tf, y_true, scores):
+    """The Crammer–Singer hinge in TensorFlow ops: mean of max(0, 1 + max_{k≠c} s_k − s_c)."""
+    y_true = tf.cast(y_true, scores.dtype)
+    true_score = tf.reduce_sum(y_true * scores, axis=-1)
+    others = tf.where(y_true == 1, tf.constant(-np.inf, scores.dtype), scores)
+    return tf.reduce_mean(tf.maximum(1 + tf.reduce_max(others, axis=-1) - true_score, 0))
+
+
+def keras_loss(tf, loss, y_true, y_pred, epsilon=EPSILON, gradient=False, **options):
     """The Keras loss (default reduction) on NumPy inputs, in y_pred's dtype; with ``gradient``, ∂L/∂y_pred.
 
     Used by the fixtures and by the test suite. Inputs are NumPy arrays, never the output of
     ``keras.activations.softmax``/``sigmoid`` (those carry ``_keras_logits`` and skip the clip).
+    ``options`` go to the loss class (Huber's ``delta``). ``multiclass_hinge`` has no exact Keras
+    class: it is :func:`tf_multiclass_hinge`.
     """
     import keras
 
-    class_name, options = LOSS_CLASSES[loss]
-    instance = getattr(keras.losses, class_name)(dtype=np.asarray(y_pred).dtype.name, **options)
+    if loss == "multiclass_hinge":
+        prediction = tf.constant(y_pred)
+        with tf.GradientTape() as tape:
+            tape.watch(prediction)
+            value = tf_multiclass_hinge(tf, tf.constant(y_true), prediction)
+        return tape.gradient(value, prediction).numpy() if gradient else np.asarray(value.numpy())
+    class_name, defaults = LOSS_CLASSES[loss]
+    instance = getattr(keras.losses, class_name)(dtype=np.asarray(y_pred).dtype.name, **{**defaults, **options})
     prediction = tf.constant(y_pred)
     with _keras_epsilon(keras, epsilon), tf.GradientTape() as tape:
         tape.watch(prediction)
@@ -438,6 +538,54 @@ def _sparse_inputs(rng, audience):
     return [(label, (labels, z), {}) for label, labels, z in inputs]
 
 
+def _huber_inputs(rng, audience):
+    inputs = [
+        ("errors on both sides of δ, shape (4, 3)", rng.normal(0, 2, (4, 3)), rng.normal(0, 2, (4, 3)), {}),
+        ("a single sample, shape (5,)", rng.normal(0, 2, 5), rng.normal(0, 2, 5), {}),
+        ("float32 keeps float32", rng.normal(0, 2, (3, 4)).astype(np.float32), rng.normal(0, 2, (3, 4)).astype(np.float32), {}),
+        ("a custom delta=0.5", rng.normal(0, 1, (3, 4)), rng.normal(0, 1, (3, 4)), {"delta": 0.5}),
+        ("errors of exactly 0, ±δ and ±3δ", np.zeros((1, 5)), np.array([[0.0, 1.0, -1.0, 3.0, -3.0]]), {}),
+    ]
+    if audience == "hidden":
+        y = rng.normal(0, 1, (3, 3))
+        inputs += [
+            ("a 3-D batch, shape (2, 3, 4)", rng.normal(0, 2, (2, 3, 4)), rng.normal(0, 2, (2, 3, 4)), {}),
+            ("large errors, shape (6, 10)", rng.normal(0, 100, (6, 10)), rng.normal(0, 100, (6, 10)), {}),
+            ("a custom delta=2.5", rng.normal(0, 3, (5, 4)), rng.normal(0, 3, (5, 4)), {"delta": 2.5}),
+            ("integer targets, float32 predictions", rng.integers(-3, 4, (4, 2)), rng.normal(0, 2, (4, 2)).astype(np.float32), {}),
+            ("a perfect prediction (loss 0)", y, y.copy(), {}),
+            ("errors of exactly ±δ with delta=0.25", np.zeros(4), np.array([0.25, -0.25, 0.1, -1.0]), {"delta": 0.25}),
+        ]
+    return [(label, (y, p), kwargs) for label, y, p, kwargs in inputs]
+
+
+def _hinge_inputs(rng, audience):
+    clear = np.array([[5.0, 0.0, -1.0], [0.2, 0.1, 3.0]])          # the true class wins by more than 1: loss 0
+    inputs = [
+        ("random scores, shape (4, 5)", _one_hot(rng, 4, 5), rng.normal(0, 1.5, (4, 5))),
+        ("all scores equal, as at the start of training (ties)", _one_hot(rng, 3, 4),
+         np.zeros((3, 4)) if audience == "public" else np.full((3, 4), -0.7)),   # hidden inputs differ from public
+        ("every wrong score negative", np.eye(3)[[0, 1, 2]], np.array([[0.5, -2.0, -1.0], [-3.0, 0.2, -0.5], [-1.0, -4.0, 0.9]])),
+        ("margins already met (loss 0 for some samples)", np.eye(3)[[0, 2]], clear),
+        ("float32 keeps float32", _one_hot(rng, 3, 4, np.float32), rng.normal(0, 1.5, (3, 4)).astype(np.float32)),
+        ("a single sample, shape (6,)", _one_hot(rng, (), 6), rng.normal(0, 1.5, 6)),
+    ]
+    if audience == "hidden":
+        tied = rng.normal(0, 1, (4, 5))
+        tied_labels = np.array([0, 1, 2, 3])
+        tied[np.arange(4), (tied_labels + 1) % 5] = tied[np.arange(4), (tied_labels + 2) % 5] = 2.5   # two wrong classes tie
+        inputs += [
+            ("a 3-D batch, shape (2, 3, 4)", _one_hot(rng, (2, 3), 4), rng.normal(0, 1.5, (2, 3, 4))),
+            ("a wide batch, shape (16, 10)", _one_hot(rng, 16, 10), rng.normal(0, 3, (16, 10))),
+            ("two wrong classes tied for the maximum", np.eye(5)[tied_labels], tied),
+            ("every wrong score negative, shape (5, 4)", np.eye(4)[[0, 1, 2, 3, 0]],
+             -np.abs(rng.normal(1, 1, (5, 4))) + 2.5 * np.eye(4)[[0, 1, 2, 3, 0]] * rng.uniform(0, 1, (5, 1))),
+            ("float32 with ties", np.eye(3, dtype=np.float32)[[2, 0]], np.zeros((2, 3), np.float32)),
+            ("two classes", _one_hot(rng, 6, 2), rng.normal(0, 1, (6, 2))),
+        ]
+    return [(label, (y, s), {}) for label, y, s in inputs]
+
+
 INPUTS = {
     "mse": _mse_inputs,
     "binary_cross_entropy": _bce_inputs,
@@ -446,6 +594,10 @@ INPUTS = {
     "categorical_cross_entropy_with_logits": _cce_logit_inputs,
     "sparse_categorical_cross_entropy_with_logits": _sparse_inputs,
 }
+# added in the second edition: their inputs are drawn after every other case's, so those are unchanged
+NEW_INPUTS = {"huber": _huber_inputs, "multiclass_hinge": _hinge_inputs}
+ORDER = ["mse", "huber", "binary_cross_entropy", "binary_cross_entropy_with_logits", "categorical_cross_entropy",
+         "categorical_cross_entropy_with_logits", "sparse_categorical_cross_entropy_with_logits", "multiclass_hinge"]
 
 
 # ---- cases ------------------------------------------------------------------------------------------------
@@ -466,8 +618,8 @@ def _case(tf, name, label, args, kwargs):
 def cases(tf, rng, audience):
     """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures."""
     out = {}
-    for loss, inputs in INPUTS.items():
+    for loss, inputs in {**INPUTS, **NEW_INPUTS}.items():
         chosen = inputs(rng, audience)
         out[loss] = [_case(tf, loss, label, args, kwargs) for label, args, kwargs in chosen]
         out[f"{loss}_backward"] = [_case(tf, f"{loss}_backward", label, args, kwargs) for label, args, kwargs in chosen]
-    return out
+    return {name: out[name] for loss in ORDER for name in (loss, f"{loss}_backward")}

@@ -36,6 +36,8 @@ STATE_ORDER = "Keras's order with return_sequences=True, return_state=True"
 LSTM_ORDER = ("Keras's LSTM gate order is i, f, c, o: columns [0:H] input gate, [H:2H] forget gate, [2H:3H] "
               "the candidate g = tanh(·), [3H:4H] output gate.")
 GRU_ORDER = "Keras's GRU gate order is z, r, h: columns [0:H] update gate, [H:2H] reset gate, [2H:3H] candidate."
+OVERFLOW = ("np.exp overflowed: a gate's pre-activation can be in the hundreds. Use `sigmoid` (chapter 03's "
+            "dlmath.activations.sigmoid, imported at the top of recurrent.py): it is stable for any input.")
 
 HINTS = {
     "rnn_forward": {
@@ -62,6 +64,7 @@ HINTS = {
     },
     "lstm_forward": {
         "returns": ["h_seq", "h_T", "c_T", "cache"],
+        "warning": OVERFLOW, "nonfinite": OVERFLOW,
         "structure": "Return (h_seq, h_T, c_T, cache) — " + STATE_ORDER + " — with cache the dict "
                      "{'x', 'h0', 'c0', 'W', 'U', 'b', 'h', 'c', 'gates'}.",
         "values": LSTM_ORDER + " c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t); cache['gates'] holds the activated "
@@ -76,6 +79,7 @@ HINTS = {
     },
     "gru_forward": {
         "returns": ["h_seq", "h_T", "cache"],
+        "warning": OVERFLOW, "nonfinite": OVERFLOW,
         "structure": "Return (h_seq, h_T, cache) — " + STATE_ORDER + " — with cache the dict "
                      "{'x', 'h0', 'W', 'U', 'b', 'h', 'gates'}.",
         "values": GRU_ORDER + " h_t = z ⊙ h_{t−1} + (1 − z) ⊙ h̃; with reset_after=True "
@@ -464,6 +468,14 @@ def tf_forward(tf, kind, x, h0, c0, W, U, b, reset_after=True):
     return (*outputs, cache)
 
 
+def _dense(keras, rng, n_in, n_out, dtype):
+    """A keras Dense layer with weights drawn from ``rng`` (not Keras's unseeded initializer: fixtures must repeat)."""
+    layer = keras.layers.Dense(n_out, dtype=np.dtype(dtype).name)
+    layer.build((None, n_in))
+    layer.set_weights([_normal(rng, 1 / np.sqrt(n_in), (n_in, n_out)), _normal(rng, 0.3, n_out)])
+    return layer
+
+
 def tf_backward(tf, kind, x, h0, c0, W, U, b, reset_after, loss, rng):
     """(upstream gradients, cache, expected gradients) for one loss on the layer's outputs, all by TensorFlow.
 
@@ -484,11 +496,11 @@ def tf_backward(tf, kind, x, h0, c0, W, U, b, reset_after, loss, rng):
         dh, dc = _normal(rng, 1, (B, T, H)), _normal(rng, 1, (B, H))
         head = lambda out, c_T: tf.reduce_sum(out * dh) + (0 if c_T is None else tf.reduce_sum(c_T * dc))  # noqa: E731
     elif loss == "final":
-        dense, targets = keras.layers.Dense(2, dtype=dtype.name), rng.normal(0, 1, (B, 2))
+        dense, targets = _dense(keras, rng, H * (2 if kind == "lstm" else 1), 2, dtype), _normal(rng, 1, (B, 2))
         mse = keras.losses.MeanSquaredError(dtype=dtype.name)
         head = lambda out, c_T: mse(targets, dense(out[:, -1] if c_T is None else tf.concat([out[:, -1], c_T], 1)))  # noqa: E731
     else:
-        dense, targets = keras.layers.Dense(3, dtype=dtype.name), np.eye(3)[rng.integers(0, 3, (B, T))]
+        dense, targets = _dense(keras, rng, H, 3, dtype), np.eye(3)[rng.integers(0, 3, (B, T))]
         cce = keras.losses.CategoricalCrossentropy(from_logits=True, dtype=dtype.name)
         head = lambda out, c_T: cce(targets, dense(out))  # noqa: E731
     xt, h0t = tf.constant(x), tf.constant(h0)
@@ -540,8 +552,8 @@ def _weights(rng, kind, D, H, scale=1.0, reset_after=True, forget_bias=False):
 def _sequence_inputs(rng, kind, audience):
     """(label, x, h0, c0, W, U, b, reset_after, with_mistakes) for a forward function."""
     def seq(label, B, T, D, H, initial=True, dtype=np.float64, scale=1.0, reset_after=True, integer=False,
-            forget_bias=False, mistakes=False):
-        x = np.round(rng.normal(0, 1.5, (B, T, D))).astype(np.int64) if integer else _normal(rng, 1, (B, T, D))
+            forget_bias=False, mistakes=False, x_scale=1.0):
+        x = np.round(rng.normal(0, 1.5, (B, T, D))).astype(np.int64) if integer else _normal(rng, x_scale, (B, T, D))
         h0 = _normal(rng, 0.5, (B, H)) if initial else None
         c0 = _normal(rng, 1.0, (B, H)) if initial and kind == "lstm" else None
         W, U, b = _weights(rng, kind, D, H, scale, reset_after, forget_bias)
@@ -560,6 +572,8 @@ def _sequence_inputs(rng, kind, audience):
         seq("integer inputs x become float64", 2, 2, 2, 2, initial=False, integer=True),
         seq("a long sequence, T = 25, recurrent weights large enough to saturate", 1, 25, 1, 2, scale=2.5,
             forget_bias=True),
+        seq("extreme inputs: pre-activations in the thousands, every gate saturated (stability)", 2, 3, 2, 2,
+            x_scale=3000.0),
     ]
     if gru:
         inputs += [seq("reset_after=False, no initial state", 2, 2, 2, 2, initial=False, reset_after=False)]
@@ -573,6 +587,8 @@ def _sequence_inputs(rng, kind, audience):
             seq("integer inputs, from initial states", 2, 3, 2, 2, integer=True),
             seq("a long sequence, T = 40, small recurrent weights", 1, 40, 1, 2, scale=0.3),
             seq("one feature, one unit", 3, 5, 1, 1),
+            seq("extreme inputs of ±5000, from initial states" + (" (reset_after=False)" if gru else ""), 2, 4, 2, 3,
+                x_scale=5000.0, reset_after=not gru),
         ]
         if gru:
             inputs += [seq("reset_after=False, 4 steps, 3 → 3 units", 2, 4, 3, 3, reset_after=False),
@@ -640,6 +656,8 @@ def _clip_inputs(rng, audience):
         ("float32 keeps float32", grads(3.0, dtype=np.float32), 2.0),
         ("a single array in a tuple", (_normal(rng, 2, (5, 2)),), 1.0),
         ("exploding gradients of size 1e6", grads(1e6, ((2, 3), (3,))), 1.0),
+        ("a 0-d gradient (a scalar parameter's) among arrays", [np.array(-2.0), _normal(rng, 1, (2, 2))], 1.0),
+        ("integer gradients become float64", [np.array([[3, -1], [0, 2]]), np.array([4])], 2.0),
     ]
     if audience == "hidden":
         inputs += [
