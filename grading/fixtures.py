@@ -117,7 +117,14 @@ def _drift(stored, fresh, where="") -> list[str]:
         if len(stored) != len(fresh):
             return [f"{where}: {len(stored)} items != {len(fresh)}"]
         return [d for i, (s, f) in enumerate(zip(stored, fresh)) for d in _drift(s, f, f"{where}[{i}]")]
-    return [] if stored == fresh else [f"{where}: {stored!r} != {fresh!r}"]
+    if stored == fresh or _both_nan(stored, fresh):
+        return []
+    return [f"{where}: {stored!r} != {fresh!r}"]
+
+
+def _both_nan(a, b) -> bool:
+    """A NaN stored as a plain value (sklearn's zero_division=np.nan) equals a fresh NaN."""
+    return isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b)
 
 
 def _json(document: dict) -> str:

@@ -146,7 +146,10 @@ def test_bptt_matches_central_differences_for_every_input(variant, B, T, D, H, f
     for name, value in values.items():
         assert grads[name].shape == value.shape, name
         numeric = numerical_gradient(lambda _: loss(), value)
-        assert relative_error(grads[name], numeric) < 1e-7, name
+        # a gradient that vanished through time (|g| ~ 1e-13) has no meaningful relative error: the central
+        # difference's round-off (~1e-11 here) sets an absolute floor instead
+        tiny = np.max(np.abs(grads[name] - numeric), initial=0.0) < 1e-9
+        assert tiny or relative_error(grads[name], numeric) < 1e-7, name
 
 
 def test_a_loss_on_the_final_state_only_still_reaches_the_first_input():
