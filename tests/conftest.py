@@ -48,3 +48,19 @@ def tf():
 def keras(tf):
     import keras
     return keras
+
+
+# Tests that share a per-session cache (a released chapter, a graded class, the attacked course) run in one
+# xdist worker, so `make test -n auto` builds each of them once.
+_SHARED_PER_CHAPTER = {"test_class.py", "test_release.py"}
+_SHARED_PER_MODULE = {"test_attacks.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.path.name
+        chapter = getattr(item, "callspec", None) and item.callspec.params.get("chapter_id")
+        if module in _SHARED_PER_CHAPTER:
+            item.add_marker(pytest.mark.xdist_group(f"{module}:{chapter or CHAPTER}"))
+        elif module in _SHARED_PER_MODULE:
+            item.add_marker(pytest.mark.xdist_group(module))
