@@ -157,7 +157,11 @@ CHAPTERS: dict[str, Chapter] = {c.id: c for c in [
         {"precision_recall_f1": 3, "roc_curve": 2, "roc_auc": 2, "precision_recall_curve": 2},
         {"precision_recall_f1": ("confusion_matrix",), "roc_auc": ("roc_curve",),
          "average_precision": ("precision_recall_curve",)})),  # each calls the function it builds on
-    # <11_capstone>
+    Chapter("11_capstone", "Capstone: a framework of your own", _graded("model", [
+        "sequential_forward", "sequential_backward", "train_epoch", "input_gradient", "fgsm"],
+        {"sequential_forward": 2, "sequential_backward": 3, "train_epoch": 3, "input_gradient": 2, "fgsm": 2},
+        {"train_epoch": ("sequential_forward", "sequential_backward"),
+         "input_gradient": ("sequential_forward", "sequential_backward")})),  # backward reads the caches only
 ]}
 
 
