@@ -71,6 +71,12 @@ def _elementwise_inputs(rng, audience):
         ("float32 input keeps float32", rng.normal(0, 3, (3, 4)).astype(np.float32)),
         ("extreme inputs ±1000 (stability)", extreme),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("a 3-D array, shape (2, 2, 3)", rng.normal(0, 2, (2, 2, 3))),
+            ("a single number (0-d array)", np.array(-0.75)),
+            ("float32 extremes ±90, ±500", np.array([-500, -90, -10, 0, 10, 90, 500], np.float32)),
+        ]
     if audience == "hidden":
         inputs += [
             ("a 3-D array, shape (2, 3, 4)", rng.normal(0, 2, (2, 3, 4))),
@@ -91,6 +97,11 @@ def _softmax_inputs(rng, audience):
         ("float32 logits keep float32", rng.normal(0, 3, (3, 4)).astype(np.float32), {}),
         ("extreme logits ±1000 (stability)", extreme, {}),
     ]
+    if audience == "public":
+        inputs += [
+            ("a 3-D array along axis=1", rng.normal(0, 2, (3, 4, 2)), {"axis": 1}),
+            ("float32 logits beyond exp's float32 range", np.array([[120.0, 0, -120], [95, 90, 100]], np.float32), {}),
+        ]
     if audience == "hidden":
         inputs += [
             ("a 3-D array along axis=1", rng.normal(0, 2, (2, 5, 3)), {"axis": 1}),

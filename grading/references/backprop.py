@@ -302,6 +302,22 @@ def _value_cases(rng, audience):
              _random_program(rng, 4, 36, unary=False)),
         ],
     }
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        out["Value.__add__"].append(("a random graph of 20 nodes (nodes: 3 leaves, then the ops in order)",
+                                     _random_program(rng, 3, 17, unary=False)))
+        out["Value.__mul__"].append(("a random graph of 20 nodes (nodes: 3 leaves, then the ops in order)",
+                                     _random_program(rng, 3, 17, unary=False)))
+        out["Value.__pow__"].append(("a squared error y = (p − t) ** 2 (nodes: p, t, p − t, y)",
+                                     _program([r(), r()], [("sub", 0, 1), ("pow", 2, 2.0)])))
+        out["Value.tanh"].append(("tanh of a large value: y = tanh(400) (nodes: 400, y)", _program([400.0], [("tanh", 0)])))
+        out["Value.exp"].append(("large: y = exp(200) · exp(−200) (nodes: 200, −200, exp(200), exp(−200), y)",
+                                 _program([200.0, -200.0], [("exp", 0), ("exp", 1), ("mul", 2, 3)])))
+        out["Value.backward"].append(("a random graph of 40 nodes with tanh, exp and powers (nodes: 3 leaves, then the ops in order)",
+                                      _random_program(rng, 3, 37, unary=True)))
+        out["Value.backward"].append(("powers in a graph: u = a ** 2, v = a ** −1, y = u · v + u ** 0.5 (nodes: a = 1.3, u, v, "
+                                      "u · v, u ** 0.5, y)",
+                                      _program([1.3], [("pow", 0, 2.0), ("pow", 0, -1.0), ("mul", 1, 2), ("pow", 1, 0.5),
+                                                       ("add", 3, 4)])))
     if audience == "hidden":
         d = r()
         out["Value.__add__"] += [
@@ -465,6 +481,12 @@ def _dense_inputs(rng, audience):
         ("float32 keeps float32, batch of 6, 5 → 3", layer(6, 5, 3, np.float32), False),
         ("a keras.layers.Dense with the same kernel, batch of 8, 4 → 6", layer(8, 4, 6), True),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        dout, x, W = layer(4, 3, 2)
+        inputs += [
+            ("integer inputs x become float64", (dout, np.round(x * 3).astype(np.int64), W), False),
+            ("float32, a single example (4,) → (3,)", layer(0, 4, 3, np.float32), False),
+        ]
     if audience == "hidden":
         dout, x, W = layer(7, 5, 2)
         inputs += [
@@ -623,6 +645,12 @@ def _mlp_inputs(rng, audience):
         net(8, [2, 8, 1], "tanh", "bce_logits", keras_model=True,
             label="a keras.Sequential 2 → 8 → 1 (tanh) with the same weights, BinaryCrossentropy(from_logits=True)"),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            net(0, [2, 3, 2], "tanh", "mse", label="a single example x of shape (2,), 2 → 3 → 2"),
+            net(4, [3, 4, 2], "sigmoid", "mse", dtype=np.float32, label="float32 network keeps float32, 3 → 4 → 2"),
+            net(8, [2, 4, 4, 4, 4, 1], "tanh", "bce_logits", label="5 layers deep, equal hidden widths 4, tanh"),
+        ]
     if audience == "hidden":
         inputs += [
             net(10, [5, 6, 6, 3], "relu", "cce_logits",

@@ -196,6 +196,11 @@ def _dense_inputs(rng, audience):
          np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -1.5])),
         ("float32 inputs keep float32", rng.normal(0, 1, (6, 5)).astype(np.float32), *layer(5, 3, np.float32)),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("large inputs (scale 800)", rng.normal(0, 800, (3, 4)), *layer(4, 2)),
+            ("float32, a single example", rng.normal(0, 1, 6).astype(np.float32), *layer(6, 2, np.float32)),
+        ]
     if audience == "hidden":
         inputs += [
             ("a square batch: x (3, 3), W (3, 3)", rng.normal(0, 1, (3, 3)), *layer(3, 3)),
@@ -232,6 +237,15 @@ def _mlp_inputs(rng, audience):
         ("float32 keeps float32, 5 → 8 → 3, tanh", rng.normal(0, 1, (6, 5)).astype(np.float32),
          _mlp_params(rng, [5, 8, 3], np.float32), "tanh"),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("a deep 2 → 3 → 3 → 3 → 3 → 2 tanh network", rng.normal(0, 1, (4, 2)),
+             _mlp_params(rng, [2, 3, 3, 3, 3, 2]), "tanh"),
+            ("one layer only, single example, float32", rng.normal(0, 1, 3).astype(np.float32),
+             _mlp_params(rng, [3, 2], np.float32), "softplus"),
+            ("float32, 3 → 4 → 4 → 2, softplus", rng.normal(0, 1, (5, 3)).astype(np.float32),
+             _mlp_params(rng, [3, 4, 4, 2], np.float32), "softplus"),
+        ]
     if audience == "hidden":
         inputs += [
             ("a deep 3 → 4 → 4 → 4 → 4 → 2 tanh network", rng.normal(0, 1, (5, 3)),

@@ -417,6 +417,8 @@ def _mse_inputs(rng, audience):
         ("float32 keeps float32", rng.normal(0, 2, (3, 4)).astype(np.float32), rng.normal(0, 2, (3, 4)).astype(np.float32)),
         ("a 3-D batch, shape (2, 3, 4)", rng.normal(0, 1, (2, 3, 4)), rng.normal(0, 1, (2, 3, 4))),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [("integer targets, float32 predictions", rng.integers(-2, 3, (3, 2)), rng.normal(0, 2, (3, 2)).astype(np.float32))]
     if audience == "hidden":
         y = rng.normal(0, 1, (3, 3))
         inputs += [
@@ -442,6 +444,14 @@ def _bce_inputs(rng, audience):
         ("probabilities exactly ε and 1 − ε", np.array([[1.0, 0.0, 0.5, 1.0]]),
          np.array([[EPSILON, EPSILON, 1 - EPSILON, 1 - EPSILON]]), {}),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("a single sample, shape (5,)", np.array([1.0, 0.0, 0.0, 1.0, 1.0]), rng.uniform(0.05, 0.95, 5), {}),
+            ("a 3-D batch, shape (2, 2, 3)", np.array([[[1.0, 0, 1], [0, 1, 0]], [[0, 0, 1], [1, 1, 0]]]),
+             rng.uniform(0.01, 0.99, (2, 2, 3)), {}),
+            ("integer 0/1 targets, shape (5, 2)", np.array([[1, 0], [0, 1], [1, 1], [0, 0], [1, 0]]),
+             rng.uniform(0.01, 0.99, (5, 2)), {}),
+        ]
     if audience == "hidden":
         eps = np.float32(EPSILON)
         inputs += [
@@ -464,6 +474,14 @@ def _bce_logit_inputs(rng, audience):
         ("float32 keeps float32", rng.integers(0, 2, (3, 4)).astype(np.float32), rng.normal(0, 3, (3, 4)).astype(np.float32)),
         ("logits exactly 0 and soft labels", np.array([[0.0, 1.0, 0.5], [0.25, 0.75, 1.0]]), np.array([[0.0, 0.0, 0.0], [0.0, 2.0, -2.0]])),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("a single sample, shape (5,)", np.array([0.0, 1.0, 1.0, 0.0, 1.0]), rng.normal(0, 3, 5)),
+            ("a single sample whose targets are all 0", np.zeros(4), rng.normal(0, 3, 4)),
+            ("a 3-D batch, shape (2, 2, 3)", rng.uniform(0, 1, (2, 2, 3)), rng.normal(0, 3, (2, 2, 3))),
+            ("float32 extremes ±95, ±500", np.array([[0, 1, 1, 0, 1, 0]], np.float32),
+             np.array([[500, -500, 95, -95, 30, -30]], np.float32)),
+        ]
     if audience == "hidden":
         inputs += [
             ("a single sample, shape (6,)", rng.integers(0, 2, 6).astype(float), rng.normal(0, 3, 6)),
@@ -471,6 +489,7 @@ def _bce_logit_inputs(rng, audience):
             ("float32 extremes ±100, ±1000", np.array([[1, 0, 0, 1, 1, 0]], np.float32),
              np.array([[1000, -1000, 100, -100, 20, -20]], np.float32)),
             ("a wide batch, shape (16, 8)", rng.integers(0, 2, (16, 8)).astype(float), rng.normal(0, 10, (16, 8))),
+            ("soft labels with confident logits ±30", rng.uniform(0, 1, (3, 4)), 30.0 * rng.choice([-1.0, 1.0], (3, 4))),
         ]
     return [(label, (y, z), {}) for label, y, z in inputs]
 
@@ -487,6 +506,11 @@ def _cce_inputs(rng, audience):
         ("a custom epsilon=1e-2", np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]),
          np.array([[0.995, 0.004, 0.001], [0.5, 0.495, 0.005]]), {"epsilon": 1e-2}),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("a single sample, shape (5,)", np.array([0.0, 0, 1, 0, 0]), _softmax(rng.normal(0, 1, 5)), {}),
+            ("a 3-D batch, shape (2, 2, 3)", _one_hot(rng, (2, 2), 3), rng.uniform(0.01, 1.0, (2, 2, 3)), {}),
+        ]
     if audience == "hidden":
         soft = rng.dirichlet(np.ones(4), 5)
         inputs += [
@@ -508,6 +532,13 @@ def _cce_logit_inputs(rng, audience):
         ("extreme logits ±1000 (stability)", np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]), extreme),
         ("float32 keeps float32", _one_hot(rng, 3, 4, np.float32), rng.normal(0, 3, (3, 4)).astype(np.float32)),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("a single sample, shape (5,)", np.array([0.0, 1, 0, 0, 0]), rng.normal(0, 2, 5)),
+            ("a 3-D batch, shape (2, 2, 3)", _one_hot(rng, (2, 2), 3), rng.normal(0, 2, (2, 2, 3))),
+            ("float32 extreme logits", np.array([[0, 1, 0], [0, 0, 1]], np.float32),
+             np.array([[200, 0, -200], [0, -500, 500]], np.float32)),
+        ]
     if audience == "hidden":
         inputs += [
             ("a single sample, shape (6,)", _one_hot(rng, (), 6), rng.normal(0, 2, 6)),
@@ -527,6 +558,13 @@ def _sparse_inputs(rng, audience):
         ("float32 keeps float32", rng.integers(0, 4, 3), rng.normal(0, 3, (3, 4)).astype(np.float32)),
         ("one sample: logits (6,), a 0-d label", np.array(4), rng.normal(0, 2, 6)),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("a 3-D batch, logits (2, 2, 3), labels (2, 2)", np.array([[0, 2], [1, 1]]), rng.normal(0, 2, (2, 2, 3))),
+            ("float32 extreme logits", np.array([1, 0]), np.array([[200, 0, -200], [0, -500, 500]], np.float32)),
+            ("int32 labels", np.array([3, 0, 4], np.int32), rng.normal(0, 3, (3, 5))),
+            ("uint8 labels", np.array([1, 0, 1, 0], np.uint8), rng.normal(0, 3, (4, 2))),
+        ]
     if audience == "hidden":
         inputs += [
             ("a 3-D batch, logits (2, 3, 4), labels (2, 3)", rng.integers(0, 4, (2, 3)), rng.normal(0, 2, (2, 3, 4))),
@@ -546,6 +584,12 @@ def _huber_inputs(rng, audience):
         ("a custom delta=0.5", rng.normal(0, 1, (3, 4)), rng.normal(0, 1, (3, 4)), {"delta": 0.5}),
         ("errors of exactly 0, ±δ and ±3δ", np.zeros((1, 5)), np.array([[0.0, 1.0, -1.0, 3.0, -3.0]]), {}),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("a 3-D batch, shape (2, 2, 3)", rng.normal(0, 2, (2, 2, 3)), rng.normal(0, 2, (2, 2, 3)), {}),
+            ("integer targets, float32 predictions", rng.integers(-3, 4, (3, 2)), rng.normal(0, 2, (3, 2)).astype(np.float32), {}),
+            ("errors of exactly ±δ with delta=2.0", np.zeros(4), np.array([2.0, -2.0, 0.5, -5.0]), {"delta": 2.0}),
+        ]
     if audience == "hidden":
         y = rng.normal(0, 1, (3, 3))
         inputs += [
@@ -570,6 +614,11 @@ def _hinge_inputs(rng, audience):
         ("float32 keeps float32", _one_hot(rng, 3, 4, np.float32), rng.normal(0, 1.5, (3, 4)).astype(np.float32)),
         ("a single sample, shape (6,)", _one_hot(rng, (), 6), rng.normal(0, 1.5, 6)),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("a 3-D batch, shape (2, 2, 3)", _one_hot(rng, (2, 2), 3), rng.normal(0, 1.5, (2, 2, 3))),
+            ("float32 with ties", np.eye(3, dtype=np.float32)[[1, 2, 0]], np.zeros((3, 3), np.float32)),
+        ]
     if audience == "hidden":
         tied = rng.normal(0, 1, (4, 5))
         tied_labels = np.array([0, 1, 2, 3])

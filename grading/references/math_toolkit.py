@@ -346,6 +346,12 @@ def _derivative_cases(tf, rng, audience):
         ("tanh with a large step h = 0.1 (use the h argument)", "tanh", rng.uniform(-2, 2, 5), 0.1),
         ("softplus at float32 points (computed in float64)", "softplus", rng.uniform(-3, 3, 6).astype(np.float32), None),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("exp on a 3-D array, shape (2, 2, 3)", "exp", rng.uniform(-3, 3, (2, 2, 3)), None),
+            ("sin with a step h = 0.05 on a (2, 3) array (use the h argument)", "sin", rng.uniform(-3, 3, (2, 3)), 0.05),
+            ("tanh on a 0-d array", "tanh", np.array(0.4), None),
+        ]
     if audience == "hidden":
         inputs += [
             ("exp on a 3-D array, shape (2, 3, 2)", "exp", rng.uniform(-3, 3, (2, 3, 2)), None),
@@ -374,6 +380,12 @@ def _gradient_cases(tf, rng, audience):
         ("x³ − 2x at a 0-d array", "cube", np.array(rng.uniform(0.5, 2)), None),
         ("the Rosenbrock function with a step h = 1e-2 (use the h argument)", "rosenbrock", rng.normal(0.5, 0.5, 4), 1e-2),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("Σ x² on a 3-D array, shape (2, 2, 3)", "sum_of_squares", rng.normal(0, 1, (2, 2, 3)), None),
+            ("Σ x² with a step h = 0.2 on a (2, 3) matrix (use the h argument)", "sum_of_squares",
+             rng.normal(0, 1, (2, 3)), 0.2),
+        ]
     if audience == "hidden":
         inputs += [
             ("log Σ eˣ on a 3-D array, shape (2, 3, 2)", "log_sum_exp", rng.normal(0, 2, (2, 3, 2)), None),
@@ -412,6 +424,10 @@ def _jacobian_cases(tf, rng, audience):
         ("softmax of each row of a (2, 3) matrix: shape (2, 3, 2, 3)", "softmax", rng.normal(0, 1, (2, 3)), None),
         ("cumsum of a (2, 3) matrix, flattened: shape (6, 2, 3)", "cumsum", rng.normal(0, 1, (2, 3)), None),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("softmax of a vector of 4 with a step h = 0.1 (use the h argument)", "softmax", rng.normal(0, 1, 4), 0.1),
+        ]
     if audience == "hidden":
         inputs += [
             ("x / ‖x‖ on a (2, 2) matrix", "normalize", rng.normal(0, 1, (2, 2)), None),
@@ -433,6 +449,16 @@ def _relative_error_cases(tf, rng, audience):
         ("a zero array and a non-zero one", np.zeros((2, 2)), rng.normal(0, 1, (2, 2))),
         ("two numbers, 1.0 and 1.001", 1.0, 1.001),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        u = rng.normal(0, 1, (2, 2, 3))
+        u2 = u + 1e-5 * rng.normal(0, 1, u.shape)
+        inputs += [
+            ("3-D arrays about 1e-5 apart", u, u2),
+            ("the same pair scaled by 1e8 (scale-free)", 1e8 * u, 1e8 * u2),
+            ("tiny values around 1e-10 (scale-free)", 1e-10 * u, 1e-10 * u2),
+            ("float32 inputs (computed in float64)", rng.normal(0, 1, 4).astype(np.float32),
+             rng.normal(0, 1, 4).astype(np.float32)),
+        ]
     if audience == "hidden":
         v = rng.normal(0, 1, (2, 3, 2))
         w = v + 1e-6 * rng.normal(0, 1, v.shape)
@@ -461,6 +487,12 @@ def _unbroadcast_cases(tf, rng, audience):
         ("float32 grad (5, 3) → shape (1, 3) keeps float32", rng.normal(0, 1, (5, 3)).astype(np.float32), (1, 3)),
         ("nothing was broadcast: grad (2, 3) → shape (2, 3)", rng.normal(0, 1, (2, 3)), (2, 3)),
     ]
+    if audience == "public":  # one representative of every kind of input the hidden cases use
+        inputs += [
+            ("grad (2, 3, 4, 2, 5) → shape (3, 1, 2, 1)", rng.normal(0, 1, (2, 3, 4, 2, 5)), (3, 1, 2, 1)),
+            ("leading size-1 axes: grad (3, 2, 4) → shape (1, 1, 4)", rng.normal(0, 1, (3, 2, 4)), (1, 1, 4)),
+            ("float32 grad (3, 2, 5) → shape (5,)", rng.normal(0, 1, (3, 2, 5)).astype(np.float32), (5,)),
+        ]
     if audience == "hidden":
         inputs += [
             ("a square bias: grad (3, 3) → shape (3,)", rng.normal(0, 1, (3, 3)), (3,)),
