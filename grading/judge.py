@@ -14,7 +14,8 @@ the runner has ever held is one F may build on, and F's own reference has never 
 A function that hangs, crashes the runner, exhausts its memory or garbles the protocol costs
 only its own points: the rest of the chain continues in a fresh runner.
 
-Each function's score is ``points × passed cases / cases``: partial credit per check.
+Each function's score is ``points × weight of the passed cases / total weight`` (``compare.grade``: no
+points for a constant output): partial credit per check.
 
 ``python -m grading.judge CHAPTER SUBMISSION_DIR [--no-sandbox]`` prints the verdict as JSON
 (the notebook's hidden test cells call it that way when an instructor runs a notebook).
@@ -42,7 +43,7 @@ import numpy as np
 
 from dlmath.checking import arrays
 from dlmath.checking.cases import Case, FunctionSpec, load_chapter_file
-from dlmath.checking.compare import Outcome, judge as judge_case
+from dlmath.checking.compare import Outcome, grade as grade_results, judge as judge_case
 from grading import chapters, editions, intake, runner, sandbox
 
 SECONDS_PER_FUNCTION = 10.0    # wall clock for all of one function's cases
@@ -385,10 +386,10 @@ def _outcomes(case_list: tuple[Case, ...], reply: dict, values: dict) -> list[Ou
 # ---- one submission ----------------------------------------------------------------------------------
 
 def _verdict(chapter: chapters.Chapter, name: str, spec: FunctionSpec, outcomes: list[Outcome]) -> FunctionVerdict:
-    results = [judge_case(case, outcome, spec.hints) for case, outcome in zip(spec.cases, outcomes)]
-    passed = sum(r.passed for r in results)
+    # weighted cases, and no points for a constant output (issue 13): see compare.grade
+    share, results = grade_results([judge_case(case, outcome, spec.hints) for case, outcome in zip(spec.cases, outcomes)])
     points = chapter.function(name).points
-    return FunctionVerdict(name, spec.qualname, points, round(points * passed / len(results), 6),
+    return FunctionVerdict(name, spec.qualname, points, round(points * share, 6),
                            [Check(r.case.name, r.passed, r.problem, r.hint) for r in results])
 
 

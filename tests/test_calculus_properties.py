@@ -3,6 +3,8 @@ of x, validation, the chapter's check cases, and that the learner's checks name 
 """
 from __future__ import annotations
 
+import functools
+
 import re
 import warnings
 
@@ -320,11 +322,15 @@ def _specs(audience):
 
 @pytest.mark.parametrize("audience", ["public", "hidden"])
 def test_instructor_solutions_pass_every_case_with_a_wide_margin(audience):
+    from dlmath.checking import callables, calling
+
     for name, spec in _specs(audience).items():
+        function = getattr(calculus, name)
+        if spec.driver:  # a contract driver (issue 13): numerical_gradient's closures, unbroadcast's fresh result
+            function = functools.partial(callables.DRIVERS[spec.driver], function)
         for case in spec.cases:
-            args = [a.copy() if isinstance(a, np.ndarray) else a for a in case.args]
-            args = [ref.FUNCTIONS[a.name] if hasattr(a, "name") else a for a in args]
-            got = np.asarray(getattr(calculus, name)(*args, **case.kwargs))
+            args, kwargs = calling.prepared_arguments(case)
+            got = np.asarray(function(*args, **kwargs))
             error = np.abs(got - case.expected) / (case.atol + case.rtol * np.abs(case.expected))
             assert got.shape == case.expected.shape and np.max(error, initial=0) < 0.05, (name, case.name)
 

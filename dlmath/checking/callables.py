@@ -176,3 +176,62 @@ DRIVERS.update({"draw_twice": draw_twice, "three_epochs": three_epochs})
 
 # ---- 11_capstone ----
 
+
+
+# ---- contracts of chapters 01–05 (issue 13) ----
+# A value can't show every documented promise: that numerical_gradient perturbs the caller's own x (a closure
+# that ignores its argument must see the moves), that unbroadcast returns a new array (never a view of grad).
+# These drivers turn each promise into a value the trusted side compares; they decide nothing themselves.
+
+class ReadsCallersArray:
+    """A test function that ignores its argument and reads the array the caller passed to the graded function —
+    as chapters 01 and 05 call numerical_gradient, ``f = lambda _: loss(W)``. Only :func:`perturbs_in_place`
+    can call it: it is bound there to that array."""
+
+    def __init__(self, of):
+        self.of = of
+
+    def __call__(self, x):
+        raise TypeError("this test function reads the caller's array; call the graded function through its driver")
+
+
+def _reversed_view(x):
+    """x flattened, in reverse order — a *view* of x (a result that must be copied before x moves again)."""
+    return np.ravel(x)[::-1]
+
+
+FUNCTIONS.update({
+    "sum_of_squares_of_callers_x": ReadsCallersArray(_sum_of_squares),   # Σ x² of the caller's x, argument ignored
+    "log_sum_exp_of_callers_x": ReadsCallersArray(_log_sum_exp),         # log Σ eˣ of the caller's x, argument ignored
+    "reversed_view": _reversed_view,                                      # x flattened and reversed, a view of x
+})
+
+
+def perturbs_in_place(function, f, x, **kwargs):
+    """``function(f, x, **kwargs)``; an ``f`` that reads the caller's array is bound to this very ``x`` first.
+
+    A gradient that perturbs a copy of ``x`` (or builds ``x + h·e_i``) leaves the caller's array unchanged, so
+    such an ``f`` sees no move and the result is 0 — the way chapter 05's closures would see it.
+    """
+    if isinstance(f, ReadsCallersArray):
+        of = f.of
+        f = lambda _ignored: of(x)  # noqa: E731
+    return function(f, x, **kwargs)
+
+
+def fresh_result(function, grad, shape):
+    """``function(grad, shape)`` on a private copy of ``grad``, which is then overwritten with NaN.
+
+    A result that is a view of ``grad`` (``return grad`` when nothing was broadcast) shows the NaN; a new array
+    doesn't. An in-place edit of the copy is passed back to ``grad``, so it is reported as one.
+    """
+    private = np.array(grad, copy=True)
+    result = function(private, shape)
+    if not np.array_equal(private, grad, equal_nan=True):
+        grad[...] = private
+    if private.dtype.kind in "fc":
+        private[...] = np.nan
+    return result
+
+
+DRIVERS.update({"perturbs_in_place": perturbs_in_place, "fresh_result": fresh_result})

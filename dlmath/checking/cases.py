@@ -15,7 +15,8 @@ File layout::
 
 A case holds ``name``, ``args`` (list), ``kwargs`` (dict), one of ``expected``,
 ``raises`` (an exception name) or ``check`` (a property of the result, see
-``properties``), ``rtol``/``atol``, and ``mistakes``: outputs that typical wrong
+``properties``), ``rtol``/``atol``, an optional ``weight`` (default 1: its share of the
+function's points relative to the other cases, see ``compare.grade``), and ``mistakes``: outputs that typical wrong
 implementations produce on these inputs, each with a hint. Values are arrays,
 tuples, lists and dicts of them, plain JSON data, functions stored by name and
 random generators stored by seed (see ``arrays.encode_value`` and ``callables``).
@@ -51,6 +52,7 @@ class Case:
     mistakes: tuple[Mistake, ...] = ()
     arg_names: tuple[str, ...] = ()
     check: dict | None = None  # {"name": property, "params": {...}}: judged by properties.judge
+    weight: float = 1.0  # its share of the function's points, relative to the other cases (compare.grade)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def _case_from_json(function: str, raw: dict, params: list[str]) -> Case:
         mistakes=tuple(Mistake(m["hint"], arrays.decode_value(m["output"])) for m in raw.get("mistakes", [])),
         check=({"name": raw["check"]["name"], "params": arrays.decode_value(raw["check"].get("params", {"dict": {}}))}
                if raw.get("check") else None),
+        weight=float(raw.get("weight", 1.0)),
     )
 
 

@@ -87,7 +87,8 @@ def judge(case: Case, outcome: Outcome, hints: dict | None = None) -> CaseResult
         return fail(f"the process running it died ({outcome.error})", hints.get("crashed", ""))
     if outcome.status == "mutated":
         return fail("changed its input array in place", hints.get(
-            "mutated", "Compute into a new array (e.g. `shifted = z - m`, not `z -= m`): callers reuse their inputs."))
+            "mutated", "Compute into a new array instead of writing into the input (`out = np.maximum(z, 0)`, not "
+            "`z[z < 0] = 0`; `z = z - m`, not `z -= m`): callers reuse their inputs."))
     if case.raises:
         if outcome.status == "raised" and outcome.error.split(":")[0] == case.raises:
             return CaseResult(case, True)
@@ -108,9 +109,62 @@ def judge(case: Case, outcome: Outcome, hints: dict | None = None) -> CaseResult
             if _matches(outcome.value, mistake.output):
                 return fail(problems[0], mistake.hint)
         return fail(*problems)
-    if outcome.warnings:
-        return fail(f"right values, but NumPy warned: {outcome.warnings[0]}", hints.get("warning", ""))
+    numeric = numeric_warnings(outcome.warnings)
+    if numeric:
+        return fail(f"right values, but NumPy warned: {numeric[0]}", hints.get("warning", ""))
     return CaseResult(case, True)
+
+
+# The warning policy. A case fails when computing its right values made NumPy warn (RuntimeWarning: overflow,
+# invalid value, divide by zero — the sign of an unstable formula that happened to round to the right answer;
+# in a notebook the warning also lands on stderr). A warning the learner's code issues itself (UserWarning,
+# DeprecationWarning, ... from `warnings.warn`) is the learner's own message, not a numerical fault: it never
+# fails a case.
+FAILING_WARNINGS = ("RuntimeWarning", "ComplexWarning")
+
+
+def numeric_warnings(warnings) -> tuple[str, ...]:
+    """The warnings (``"Category: message"``) that fail a case under the warning policy."""
+    return tuple(w for w in warnings if str(w).split(":", 1)[0].strip() in FAILING_WARNINGS)
+
+
+def constant_value(expected):
+    """The single value every entry of every part of ``expected`` equals (a loss of 0, an all-zero gradient),
+    or None when the entries differ (or nothing is expected: a property, an exception)."""
+    if expected is None:
+        return None
+    if isinstance(expected, dict):
+        expected = list(expected.values())
+    if isinstance(expected, (tuple, list)):
+        values = {constant_value(part) for part in expected}
+        return values.pop() if len(values) == 1 and None not in values else None
+    array = np.asarray(expected)
+    if array.size == 0 or array.dtype.kind not in "fiub":
+        return None
+    first = array.flat[0]
+    if np.isnan(first):
+        return "nan" if np.all(np.isnan(array)) else None
+    return float(first) if np.all(array == first) else None
+
+
+def grade(results: list[CaseResult]) -> tuple[float, list[CaseResult]]:
+    """The share of a function's points its hidden results earn, and the results as they count.
+
+    Each case weighs ``case.weight`` (default 1), so documented properties can carry a fixed share of the
+    points. No constant output earns points: a case whose expected result is one value v everywhere (a loss of
+    0, an all-zero gradient) counts only if the function also passes a case whose expected result is not v
+    everywhere — a stub returning zeros passes nothing else, so it earns nothing.
+    """
+    counted = []
+    for result in results:
+        v = constant_value(result.case.expected) if result.passed else None
+        if v is not None and not any(other.passed and constant_value(other.case.expected) != v for other in results):
+            result = CaseResult(result.case, False,
+                                f"right only because the expected result is {v} everywhere; it counts once a case "
+                                f"with another result passes", "A constant output earns no points.")
+        counted.append(result)
+    total = sum(r.case.weight for r in counted)
+    return (sum(r.case.weight for r in counted if r.passed) / total if total else 0.0), counted
 
 
 def _labels(expected, names) -> list[str]:

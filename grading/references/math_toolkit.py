@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlmath.checking.arrays import Named
-from dlmath.checking.callables import FUNCTIONS
+from dlmath.checking.callables import FUNCTIONS, ReadsCallersArray
 
 DEFAULT_H = 1e-5
 FD = {"rtol": 1e-6, "atol": 1e-8}      # finite differences vs exact derivatives (see the module docstring)
@@ -48,6 +48,14 @@ UNBROADCAST_SHAPE = ("The result must have exactly `shape`. Sum over the leading
 ZERO_GUARD = ("Two zero arrays give 0/0 = nan. Guard the denominator, max(‖a‖ + ‖b‖, np.finfo(np.float64).tiny): "
               "identical arrays are 0 apart.")
 
+PERTURB_IN_PLACE = ("Perturb the caller's x itself (x[i] = old + h, then put old back), not a copy: chapter 05 passes "
+                    "closures such as f = lambda _: loss(W) that ignore their argument and read W, so they see only moves "
+                    "made to x in place; with a copy they see none and the gradient comes out 0.")
+VIEW = ("Your result is a view of grad (e.g. `return grad` when nothing was broadcast, or a reshape of it): the caller "
+        "may change grad afterwards and your result would change with it. Return a new array (grad.copy(), or the sum).")
+COPY_F = ("f may return a view of x (here: x flattened and reversed), which changes when x moves. Keep copies of its "
+          "results — f_plus = np.array(f(x)), not np.asarray(f(x)) — before you move x again.")
+
 HINTS = {
     "numerical_derivative": {"values": CENTRAL + " Use the `h` argument, not a fixed step.",
                              "shape": "Return an array of the shape of x: one derivative per point."},
@@ -60,9 +68,12 @@ HINTS = {
                        "shape": "Return a single number (a Python float), not an array.",
                        "values": "rel = ‖a − b‖ / max(‖a‖ + ‖b‖, tiny), with the Euclidean norm over all entries "
                                  "(np.linalg.norm)."},
-    "unbroadcast": {"shape": UNBROADCAST_SHAPE,
+    "unbroadcast": {"shape": UNBROADCAST_SHAPE, "nonfinite": VIEW,
                     "dtype": "Keep grad's float dtype: sums of a float32 array are float32."},
 }
+
+# numerical_gradient's "perturbs the caller's x" and unbroadcast's "never a view of grad" become values through drivers
+DRIVERS = {"numerical_gradient": "perturbs_in_place", "unbroadcast": "fresh_result"}
 
 # ---- the simulated class (grading/demo.py): typical mistakes, each costing only its own function ----
 
@@ -137,6 +148,10 @@ def tf_functions(tf) -> dict:
         "normalize": lambda x: x / tf.sqrt(tf.reduce_sum(x * x)),
         "softmax": lambda x: tf.nn.softmax(x, axis=-1),
         "polar": lambda x: tf.stack([x[0] * tf.cos(x[1]), x[0] * tf.sin(x[1])]),
+        # the caller's-array closures compute the same function (of the array the driver binds them to)
+        "sum_of_squares_of_callers_x": lambda x: tf.reduce_sum(x * x),
+        "log_sum_exp_of_callers_x": lambda x: tf.reduce_logsumexp(flat(x)),
+        "reversed_view": lambda x: tf.reverse(flat(x), [0]),
     }
 
 
@@ -210,20 +225,21 @@ def tf_unbroadcast(tf, grad, shape):
 # ---- mistakes (what typical wrong implementations return), in NumPy ----------------------------
 
 def _np(name):
-    return FUNCTIONS[name]
+    f = FUNCTIONS[name]
+    return f.of if isinstance(f, ReadsCallersArray) else f
 
 
 def _along(f, x, h, combine):
     """Apply ``combine(f_plus, f_minus, f_x)`` entry by entry, moving one entry of x at a time."""
     x = np.array(x, dtype=np.float64)
-    f_x = np.asarray(f(x), dtype=np.float64)
+    f_x = np.array(f(x), dtype=np.float64)  # copies: f may return a view of x
     columns = []
     for index in np.ndindex(x.shape):
         old = x[index]
         x[index] = old + h
-        plus = np.asarray(f(x), dtype=np.float64)
+        plus = np.array(f(x), dtype=np.float64)
         x[index] = old - h
-        minus = np.asarray(f(x), dtype=np.float64)
+        minus = np.array(f(x), dtype=np.float64)
         x[index] = old
         columns.append(combine(plus, minus, f_x))
     return np.stack(columns, axis=-1).reshape(f_x.shape + x.shape)
@@ -251,6 +267,8 @@ def _array_mistakes(name, x, h):
 
 
 def _gradient_mistakes(name, x, h):
+    if isinstance(FUNCTIONS[name], ReadsCallersArray):
+        yield PERTURB_IN_PLACE, np.zeros(x.shape)
     yield from _array_mistakes(name, x, h)
     f = _np(name)
     whole = (float(f(x + h)) - float(f(x - h))) / (2 * h)
@@ -268,6 +286,8 @@ def _gradient_mistakes(name, x, h):
 
 
 def _jacobian_mistakes(name, x, h):
+    if name == "reversed_view":  # results kept as views all show the restored x: every column is 0
+        yield COPY_F, np.zeros((x.size,) + x.shape)
     yield from _array_mistakes(name, x, h)
     J = _along(_np(name), x, h, lambda p, m, fx: (p - m) / (2 * h))
     out_ndim = J.ndim - x.ndim
@@ -293,6 +313,8 @@ def _relative_error_mistakes(a, b):
 
 
 def _unbroadcast_mistakes(grad, shape):
+    if tuple(grad.shape) == tuple(shape):  # the driver overwrites grad with NaN after the call: a view shows it
+        yield VIEW, np.full(grad.shape, np.nan, grad.dtype)
     leading = grad.ndim - len(shape)
     summed = grad.sum(axis=tuple(range(leading)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and summed.shape[i] != 1)
@@ -355,7 +377,7 @@ def _derivative_cases(tf, rng, audience):
     if audience == "hidden":
         inputs += [
             ("exp on a 3-D array, shape (2, 3, 2)", "exp", rng.uniform(-3, 3, (2, 3, 2)), None),
-            ("tanh where it saturates, x = ±20 (absolute accuracy)", "tanh", np.array([-20.0, -15.0, 15.0, 20.0]), None),
+            ("tanh where it saturates, x = ±20, and at 0.5 (absolute accuracy)", "tanh", np.array([-20.0, -15.0, 0.5, 15.0, 20.0]), None),
             ("sin with a step h = 0.01 (use the h argument)", "sin", rng.uniform(-3, 3, (2, 4)), 0.01),
             ("x³ − 2x on 16 points", "cube", rng.uniform(-3, 3, 16), None),
             ("softplus on a 0-d array", "softplus", np.array(rng.uniform(-2, 2)), None),
@@ -382,6 +404,8 @@ def _gradient_cases(tf, rng, audience):
     ]
     if audience == "public":  # one representative of every kind of input the hidden cases use
         inputs += [
+            ("f = lambda _: Σ x² reads the caller's x, not its argument (perturb x in place)",
+             "sum_of_squares_of_callers_x", rng.normal(0, 1, (2, 3)), None),
             ("Σ x² on a 3-D array, shape (2, 2, 3)", "sum_of_squares", rng.normal(0, 1, (2, 2, 3)), None),
             ("Σ x² with a step h = 0.2 on a (2, 3) matrix (use the h argument)", "sum_of_squares",
              rng.normal(0, 1, (2, 3)), 0.2),
@@ -389,6 +413,8 @@ def _gradient_cases(tf, rng, audience):
     if audience == "hidden":
         inputs += [
             ("log Σ eˣ on a 3-D array, shape (2, 3, 2)", "log_sum_exp", rng.normal(0, 2, (2, 3, 2)), None),
+            ("f = lambda _: log Σ eˣ reads the caller's x, not its argument (perturb x in place)",
+             "log_sum_exp_of_callers_x", rng.normal(0, 1, (3, 2)), None),
             ("Σ x² on a (4, 5) matrix", "sum_of_squares", rng.normal(0, 3, (4, 5)), None),
             ("the Rosenbrock function on 6 entries", "rosenbrock", rng.normal(1, 0.3, 6), None),
             ("log Σ eˣ on a vector of 1", "log_sum_exp", rng.normal(0, 1, 1), None),
@@ -427,10 +453,12 @@ def _jacobian_cases(tf, rng, audience):
     if audience == "public":  # one representative of every kind of input the hidden cases use
         inputs += [
             ("softmax of a vector of 4 with a step h = 0.1 (use the h argument)", "softmax", rng.normal(0, 1, 4), 0.1),
+            ("f returns a view of x (x flattened and reversed): keep copies of f(x)", "reversed_view", rng.normal(0, 1, 3), None),
         ]
     if audience == "hidden":
         inputs += [
             ("x / ‖x‖ on a (2, 2) matrix", "normalize", rng.normal(0, 1, (2, 2)), None),
+            ("f returns a view of x (a (2, 3) matrix flattened and reversed)", "reversed_view", rng.normal(0, 1, (2, 3)), None),
             ("softmax of a vector of 5", "softmax", rng.normal(0, 2, 5), None),
             ("polar → Cartesian at another (r, θ)", "polar", np.array([rng.uniform(0.5, 3), rng.uniform(-3, 3)]), None),
             ("outer product of a (2, 2) matrix, flattened: shape (4, 4, 2, 2)", "outer", rng.normal(0, 1, (2, 2)), None),
@@ -501,6 +529,7 @@ def _unbroadcast_cases(tf, rng, audience):
             ("a square column: grad (3, 3) → shape (3, 1)", rng.normal(0, 1, (3, 3)), (3, 1)),
             ("float32 grad (2, 3, 4) → shape (4,)", rng.normal(0, 1, (2, 3, 4)).astype(np.float32), (4,)),
             ("a batch of 64 biases: grad (64, 10) → shape (10,)", rng.normal(0, 1, (64, 10)), (10,)),
+            ("nothing was broadcast: grad (3, 1) → shape (3, 1), a new array", rng.normal(0, 1, (3, 1)), (3, 1)),
         ]
     cases = []
     for label, grad, shape in inputs:
