@@ -337,15 +337,6 @@ def _architectures(audience):
              ["dense", "tanh", "tanh", "dense"], [4, 5, 2])]
 
 
-def _bad_inputs(audience):
-    W = np.ones((3, 2))
-    if audience == "public":
-        return [("an unknown layer kind 'softmax' raises ValueError", (["dense", "softmax"], [(W, np.zeros(2)), ()])),
-                ("params with fewer entries than layers raises ValueError", (["dense", "relu"], [(W, np.zeros(2))]))]
-    return [("an unknown layer kind 'conv' raises ValueError", (["conv"], [(W, np.zeros(2))])),
-            ("an activation given parameters raises ValueError", (["dense", "relu"], [(W, np.zeros(2)), (W,)]))]
-
-
 def _forward_cases(tf, rng, audience):
     out = []
     for label, layers, sizes in _architectures(audience):
@@ -362,9 +353,7 @@ def _forward_cases(tf, rng, audience):
     args = [layers, params, x]
     out.append({"name": f"float32 stays float32: {label}", "args": args, "kwargs": {}, "expected": expected, **F32,
                 "mistakes": mistakes("sequential_forward", args, {}, expected)})
-    for label, (layers, params) in _bad_inputs(audience):
-        out.append({"name": label, "args": [layers, params, np.ones((2, 3))], "kwargs": {}, "raises": "ValueError"})
-    return out
+    return out  # bad input is validated outside the fence (given code): tested in tests/, not graded
 
 
 def _backward_cases(tf, rng, audience):
@@ -503,13 +492,7 @@ def _fgsm_cases(tf, rng, audience):
         tolerance = EXACT if dtype == np.float64 else {"rtol": 1e-7, "atol": 0.0}
         out.append({"name": label, "args": args, "kwargs": kwargs, "expected": expected, **tolerance,
                     "mistakes": mistakes("fgsm", args, kwargs, expected)})
-    bad = [("a negative ε raises ValueError", [np.zeros((2, 3)), np.ones((2, 3)), -0.1], {}),
-           ("grad of another shape raises ValueError", [np.zeros((2, 3)), np.ones((3, 2)), 0.1], {})]
-    if hidden:
-        bad = [("ε = −1 raises ValueError", [np.zeros(4), np.ones(4), -1.0], {}),
-               ("grad of shape (4,) for x of shape (2, 2) raises ValueError", [np.zeros((2, 2)), np.ones(4), 0.1], {})]
-    out += [{"name": label, "args": args, "kwargs": kwargs, "raises": "ValueError"} for label, args, kwargs in bad]
-    return out
+    return out  # no 'raises' cases: the validation is given code, and a stub would earn their points
 
 
 def cases(tf, rng, audience):
