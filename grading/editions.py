@@ -152,6 +152,7 @@ def solution_lines(chapter_id: str) -> set[str]:
     gate only fires on real solution text.
     """
     hidden, public = set(), set()
+    owners: dict[str, str] = {}  # a hidden line → the earliest chapter whose solution holds it
     for path in sorted(chapters.PACKAGE_DIR.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         module = path.relative_to(chapters.PACKAGE_DIR).with_suffix("").as_posix().replace("/", ".")
@@ -163,10 +164,30 @@ def solution_lines(chapter_id: str) -> set[str]:
             body = {ln.strip() for ln in lines[fence.begin + 1:fence.end] if ln.strip() and not ln.strip().startswith("#")}
             if owner is None or owner.id >= chapter_id:
                 hidden |= body
+                for line in body:
+                    owners[line] = min(owners.get(line, "99"), owner.id if owner else "99")
             else:
                 public |= body  # an earlier chapter's solution: given in this release
         public |= {ln.strip() for i, ln in enumerate(lines) if i not in fenced}
+    # a line an earlier chapter's notebook shows (`batch_losses = []` in 08's training loop) is no
+    # secret of a later chapter's solution: the earlier release hands it out anyway
+    shown = _notebook_lines_by_chapter()
+    public |= {line for line in hidden if any(c < owners[line] and line in lines for c, lines in shown.items())}
     return hidden - public
+
+
+def _notebook_lines_by_chapter() -> dict[str, set[str]]:
+    """Chapter id → the stripped lines of its notebook's cells, outside any solution region."""
+    shown = {}
+    for chapter in chapters.CHAPTERS.values():
+        if chapter.notebook.exists():
+            inside, lines = False, set()
+            for line in _text_lines(chapter.notebook):
+                inside = (inside or MARKERS[0] in line) and MARKERS[1] not in line
+                if not inside and MARKERS[1] not in line:
+                    lines.add(line.strip())
+            shown[chapter.id] = lines
+    return shown
 
 
 def _text_lines(path: Path) -> list[str]:

@@ -149,3 +149,22 @@ def test_a_line_an_earlier_solution_shares_with_a_later_one_is_not_a_leak(three_
     monkeypatch.setattr(editions.chapters, "PACKAGE_DIR", package)
     assert "y = x * 2" not in editions.solution_lines("03_c")  # given in 03_c's release
     assert "y = x * 2" in editions.solution_lines("02_b") and "return y ** 3" in editions.solution_lines("03_c")
+
+
+def test_a_later_solution_line_an_earlier_notebook_shows_is_not_a_leak(three_chapters, tmp_path, monkeypatch):
+    # 03_c's solution starts "total = []", a line 02_b's notebook shows in its own code; the same line
+    # in 03_c's own notebook is still a leak, and so is a line inside a notebook's solution region
+    import nbformat
+    package, notebooks = tmp_path / "dlmath", tmp_path / "notebooks"
+    package.mkdir(), notebooks.mkdir()
+    (package / "mod.py").write_text(MODULE.replace("    return x ** 3\n", "    total = []\n    seen = 0\n    return x ** 3\n"))
+    cell = nbformat.v4.new_code_cell
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell("total = []"), cell("### BEGIN SOLUTION\nseen = 0\n### END SOLUTION")]),
+                   notebooks / "02_b.ipynb")
+    monkeypatch.setattr(editions.chapters, "PACKAGE_DIR", package)
+    monkeypatch.setattr(editions.chapters, "NOTEBOOK_DIR", notebooks)
+    for chapter_id in ["02_b", "03_c"]:
+        secret = editions.solution_lines(chapter_id)
+        assert "total = []" not in secret and "seen = 0" in secret and "return x ** 3" in secret
+    monkeypatch.setattr(editions, "_notebook_lines_by_chapter", lambda: {"03_c": {"total = []"}})
+    assert "total = []" in editions.solution_lines("03_c")
