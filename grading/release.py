@@ -27,13 +27,16 @@ def check_gates(chapter_id: str, release: Path) -> None:
     """Raise ReleaseError (after deleting the release) if solution text leaked or the package doesn't import."""
     problems = editions.find_leaks(release, chapter_id)
     modules = sorted({f"dlmath.{g.module}" for c in chapters.CHAPTERS.values() for g in c.graded})
-    imports = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, '.'); import {', '.join(modules)}"],
+    # -B: the import check leaves no __pycache__ in what learners get
+    imports = subprocess.run([sys.executable, "-I", "-B", "-c", f"import sys; sys.path.insert(0, '.'); import {', '.join(modules)}"],
                              cwd=release, capture_output=True, text=True)
     if imports.returncode != 0:
         problems.append(f"the student package does not import: {imports.stderr.strip().splitlines()[-1]}")
     if problems:
         shutil.rmtree(release, ignore_errors=True)
         raise ReleaseError(f"release of {chapter_id} withdrawn:\n  " + "\n  ".join(problems))
+    for cache in list(release.rglob("__pycache__")):  # none expected (-B above; nbgrader ignores them): belt and braces
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def release(chapter_id: str, root: Path | None = None) -> Path:

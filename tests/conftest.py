@@ -50,10 +50,11 @@ def keras(tf):
     return keras
 
 
-# Tests that share a per-session cache (a released chapter, a graded class, the attacked course) run in one
+# Tests that share a per-session cache (a released chapter, a graded class, the attacked course, the lab's
+# releases) run in one
 # xdist worker, so `make test -n auto` builds each of them once.
 _SHARED_PER_CHAPTER = {"test_class.py", "test_release.py"}
-_SHARED_PER_MODULE = {"test_attacks.py"}
+_SHARED_PER_MODULE = {"test_attacks.py", "test_lab.py"}
 
 
 def pytest_collection_modifyitems(config, items):
