@@ -82,6 +82,8 @@ def sigmoid(z):
     Returns:
         σ(z), same shape and float dtype as ``z``, every value in [0, 1].
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §2.2
     """
     z = as_float_array(z, "z")
@@ -102,6 +104,8 @@ def sigmoid_backward(dout, z):
     Returns:
         ∂L/∂z, same shape as ``z``, in the common float dtype of ``dout`` and ``z``.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §2.3
     """
     dout, z = as_float_arrays(dout=dout, z=z)
@@ -121,6 +125,8 @@ def tanh(z):
     Returns:
         tanh(z), same shape and float dtype as ``z``, every value in [-1, 1].
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §3.1
     """
     z = as_float_array(z, "z")
@@ -140,6 +146,8 @@ def tanh_backward(dout, z):
     Returns:
         ∂L/∂z, same shape as ``z``.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §3.2
     """
     dout, z = as_float_arrays(dout=dout, z=z)
@@ -159,6 +167,8 @@ def relu(z):
     Returns:
         max(z, 0), same shape and float dtype as ``z``.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §4.1
     """
     z = as_float_array(z, "z")
@@ -180,6 +190,8 @@ def relu_backward(dout, z):
     Returns:
         ∂L/∂z, same shape as ``z``.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §4.2
     """
     dout, z = as_float_arrays(dout=dout, z=z)
@@ -203,6 +215,8 @@ def leaky_relu(z, alpha=0.2):
     Returns:
         Same shape and float dtype as ``z``.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §4.3
     """
     z = as_float_array(z, "z")
@@ -226,6 +240,8 @@ def leaky_relu_backward(dout, z, alpha=0.2):
     Returns:
         ∂L/∂z, same shape as ``z``.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §4.3
     """
     dout, z = as_float_arrays(dout=dout, z=z)
@@ -250,6 +266,8 @@ def elu(z, alpha=1.0):
     Returns:
         Same shape and float dtype as ``z``; values above −α for α > 0.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §4.4
     """
     z = as_float_array(z, "z")
@@ -273,6 +291,8 @@ def elu_backward(dout, z, alpha=1.0):
     Returns:
         ∂L/∂z, same shape as ``z``, in the common float dtype of ``dout`` and ``z``.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §4.4
     """
     dout, z = as_float_arrays(dout=dout, z=z)
@@ -298,6 +318,8 @@ def silu(z, beta=1.0):
     Returns:
         Same shape and float dtype as ``z``.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §4.5
     """
     z = as_float_array(z, "z")
@@ -321,6 +343,8 @@ def silu_backward(dout, z, beta=1.0):
     Returns:
         ∂L/∂z, same shape as ``z``, in the common float dtype of ``dout`` and ``z``.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §4.5
     """
     dout, z = as_float_arrays(dout=dout, z=z)
@@ -356,6 +380,8 @@ def gelu(z, approximate=False):
     Returns:
         Same shape and float dtype as ``z``.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §4.6
     """
     z = as_float_array(z, "z")
@@ -386,6 +412,8 @@ def gelu_backward(dout, z, approximate=False):
     Returns:
         ∂L/∂z, same shape as ``z``, in the common float dtype of ``dout`` and ``z``.
 
+    Graded: its documented extremes (inputs of ±1000 and float32 inputs beyond exp's range) carry at least a
+        third of its points.
     Derived in: 03_activations §4.6
     """
     dout, z = as_float_arrays(dout=dout, z=z)
@@ -415,6 +443,8 @@ def softmax(z, axis=-1):
     Returns:
         Same shape and float dtype as ``z``; non-negative, summing to 1 along ``axis``.
 
+    Graded: its documented extremes (logits of ±1000, large equal logits and float32 logits beyond exp's
+        range) carry at least a third of its points.
     Derived in: 03_activations §5.1
     """
     z = as_float_array(z, "z")
@@ -441,6 +471,8 @@ def softmax_backward(dout, z, axis=-1):
     Returns:
         ∂L/∂z, same shape as ``z``.
 
+    Graded: its documented extremes (logits of ±1000, large equal logits and float32 logits beyond exp's
+        range) carry at least a third of its points.
     Derived in: 03_activations §5.2
     """
     dout, z = as_float_arrays(dout=dout, z=z)
@@ -465,6 +497,8 @@ def log_softmax(z, axis=-1):
     Returns:
         Same shape and float dtype as ``z``; every value ≤ 0.
 
+    Graded: its documented extremes (logits of ±1000, large equal logits and float32 logits beyond exp's
+        range) carry at least a third of its points.
     Derived in: 03_activations §5.3
     """
     z = as_float_array(z, "z")

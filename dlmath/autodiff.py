@@ -75,6 +75,7 @@ class Value:
     def __mul__(self, other):
         r"""out = self · other.  Local derivatives: ∂out/∂self = other, ∂out/∂other = self.
 
+        Graded: its documented extremes (a zero factor) carry at least a third of its points.
         Derived in: 05_backprop §2.3
         """
         other = self._lift(other)
@@ -92,6 +93,7 @@ class Value:
     def __pow__(self, exponent):
         r"""out = self ** k for a constant number k.  Local derivative: k · self^(k−1).
 
+        Graded: its documented extremes (a power at base zero) carry at least a third of its points.
         Derived in: 05_backprop §2.5
         """
         if isinstance(exponent, Value):
@@ -110,6 +112,8 @@ class Value:
     def tanh(self):
         r"""out = tanh(self).  Local derivative: 1 − tanh²(self) = 1 − out².
 
+        Graded: its documented extremes (saturated and large inputs (tanh(700))) carry at least a third of its
+            points.
         Derived in: 05_backprop §2.5
         """
         ### BEGIN SOLUTION
@@ -126,6 +130,7 @@ class Value:
     def exp(self):
         r"""out = e^self.  Local derivative: e^self = out.
 
+        Graded: its documented extremes (exp(±300)) carry at least a third of its points.
         Derived in: 05_backprop §2.5
         """
         ### BEGIN SOLUTION

@@ -68,6 +68,8 @@ def numerical_derivative(f, x, h=1e-5):
     Returns:
         float64 array of the shape of ``x``: the approximate derivative at each point.
 
+    Graded: its documented extremes (a saturated tanh at ±20 (absolute accuracy)) carry at least a third of
+        its points.
     Derived in: 01_math_toolkit §2.3
     """
     _check_callable(f)
@@ -97,6 +99,8 @@ def numerical_gradient(f, x, h=1e-5):
     Returns:
         float64 array of the shape of ``x``.
 
+    Graded: its documented extremes (a closure that reads the caller's x (perturb x in place) and large
+        entries) carry at least a third of its points.
     Derived in: 01_math_toolkit §3.2
     """
     _check_callable(f)
@@ -132,6 +136,8 @@ def numerical_jacobian(f, x, h=1e-5):
     Returns:
         float64 array of shape S_out + S_in (TensorFlow's ``tape.jacobian`` layout).
 
+    Graded: its documented extremes (an f that returns a view of x (copy its results)) carry at least a third
+        of its points.
     Derived in: 01_math_toolkit §4.2
     """
     _check_callable(f)
@@ -166,6 +172,8 @@ def relative_error(a, b):
     Returns:
         a Python float.
 
+    Graded: its documented extremes (zero arrays (0, not 0/0), identical arrays, b = −a and scales of 1e6 and
+        1e-12) carry at least a third of its points.
     Derived in: 01_math_toolkit §5.2
     """
     a = as_float_array(a, "a").astype(np.float64)
@@ -213,6 +221,8 @@ def unbroadcast(grad, shape):
     Returns:
         a new array (never a view of ``grad``) of shape ``shape``, dtype of ``grad``.
 
+    Graded: its documented extremes (nothing broadcast (a new array, never a view of grad)) carry at least a
+        third of its points.
     Derived in: 01_math_toolkit §6.2
     """
     grad = as_float_array(grad, "grad")

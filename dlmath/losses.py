@@ -208,6 +208,8 @@ def mse(y_true, y_pred):
     Returns:
         The scalar loss, a 0-d value of ``y_pred``'s float dtype.
 
+    Graded: its documented extremes (large targets with small errors (no cancellation), large values and a
+        perfect prediction) carry at least a third of its points.
     Derived in: 04_losses §2.1
     """
     y_true, y_pred = check_pair(y_true, y_pred)
@@ -229,6 +231,8 @@ def mse_backward(y_true, y_pred):
     Returns:
         ∂L/∂ŷ, the shape and float dtype of ``y_pred``.
 
+    Graded: its documented extremes (large targets with small errors (no cancellation), large values and a
+        perfect prediction) carry at least a third of its points.
     Derived in: 04_losses §2.2
     """
     y_true, y_pred = check_pair(y_true, y_pred)
@@ -256,6 +260,8 @@ def huber(y_true, y_pred, delta=1.0):
     Returns:
         The scalar loss, a 0-d value of ``y_pred``'s float dtype.
 
+    Graded: its documented extremes (errors of exactly 0 and ±δ, large errors and a perfect prediction) carry
+        at least a third of its points.
     Derived in: 04_losses §2.3
     """
     y_true, y_pred = check_pair(y_true, y_pred)
@@ -281,6 +287,8 @@ def huber_backward(y_true, y_pred, delta=1.0):
     Returns:
         ∂L/∂ŷ, the shape and float dtype of ``y_pred``.
 
+    Graded: its documented extremes (errors of exactly 0 and ±δ, large errors and a perfect prediction) carry
+        at least a third of its points.
     Derived in: 04_losses §2.3
     """
     y_true, y_pred = check_pair(y_true, y_pred)
@@ -309,6 +317,8 @@ def binary_cross_entropy(y_true, y_pred, epsilon=1e-7):
     Returns:
         The scalar loss, a 0-d value of ``y_pred``'s float dtype.
 
+    Graded: its documented extremes (probabilities of exactly 0, 1, ε and 1 − ε (the clip)) carry at least a
+        third of its points.
     Derived in: 04_losses §3.1
     """
     y_true, y_pred = check_probabilities(y_true, y_pred, "binary_cross_entropy_with_logits")
@@ -338,6 +348,8 @@ def binary_cross_entropy_backward(y_true, y_pred, epsilon=1e-7):
     Returns:
         ∂L/∂ŷ, the shape and float dtype of ``y_pred``.
 
+    Graded: its documented extremes (probabilities of exactly 0, 1, ε and 1 − ε (the clip)) carry at least a
+        third of its points.
     Derived in: 04_losses §3.2
     """
     y_true, y_pred = check_probabilities(y_true, y_pred, "binary_cross_entropy_with_logits")
@@ -368,6 +380,8 @@ def binary_cross_entropy_with_logits(y_true, logits):
     Returns:
         The scalar loss, a 0-d value of ``logits``' float dtype.
 
+    Graded: its documented extremes (logits of ±1000, float32 logits beyond exp's range, logits of exactly 0
+        and confident logits ±30) carry at least a third of its points.
     Derived in: 04_losses §3.3
     """
     y_true, logits = check_binary_targets(y_true, logits)
@@ -389,6 +403,8 @@ def binary_cross_entropy_with_logits_backward(y_true, logits):
     Returns:
         ∂L/∂z, the shape and float dtype of ``logits``.
 
+    Graded: its documented extremes (logits of ±1000, float32 logits beyond exp's range, logits of exactly 0
+        and confident logits ±30) carry at least a third of its points.
     Derived in: 04_losses §3.4
     """
     y_true, logits = check_binary_targets(y_true, logits)
@@ -416,6 +432,8 @@ def categorical_cross_entropy(y_true, y_pred, epsilon=1e-7):
     Returns:
         The scalar loss, a 0-d value of ``y_pred``'s float dtype.
 
+    Graded: its documented extremes (probabilities of exactly 0 and 1 (the clip)) carry at least a third of
+        its points.
     Derived in: 04_losses §4.1
     """
     y_true, y_pred = check_categorical(y_true, y_pred)
@@ -447,6 +465,8 @@ def categorical_cross_entropy_backward(y_true, y_pred, epsilon=1e-7):
     Returns:
         ∂L/∂ŷ, the shape and float dtype of ``y_pred``.
 
+    Graded: its documented extremes (probabilities of exactly 0 and 1 (the clip)) carry at least a third of
+        its points.
     Derived in: 04_losses §4.2
     """
     y_true, y_pred = check_categorical(y_true, y_pred)
@@ -476,6 +496,8 @@ def categorical_cross_entropy_with_logits(y_true, logits):
     Returns:
         The scalar loss, a 0-d value of ``logits``' float dtype.
 
+    Graded: its documented extremes (logits of ±1000 and float32 logits beyond exp's range) carry at least a
+        third of its points.
     Derived in: 04_losses §4.3
     """
     y_true, logits = check_categorical_logits(y_true, logits)
@@ -499,6 +521,8 @@ def categorical_cross_entropy_with_logits_backward(y_true, logits):
     Returns:
         ∂L/∂z, the shape and float dtype of ``logits``.
 
+    Graded: its documented extremes (logits of ±1000 and float32 logits beyond exp's range) carry at least a
+        third of its points.
     Derived in: 04_losses §4.4
     """
     y_true, logits = check_categorical_logits(y_true, logits)
@@ -522,6 +546,8 @@ def sparse_categorical_cross_entropy_with_logits(labels, logits):
     Returns:
         The scalar loss, a 0-d value of ``logits``' float dtype.
 
+    Graded: its documented extremes (logits of ±1000 and float32 logits beyond exp's range) carry at least a
+        third of its points.
     Derived in: 04_losses §4.5
     """
     labels, logits = check_labels(labels, logits)
@@ -544,6 +570,8 @@ def sparse_categorical_cross_entropy_with_logits_backward(labels, logits):
     Returns:
         ∂L/∂z, the shape and float dtype of ``logits``.
 
+    Graded: its documented extremes (logits of ±1000 and float32 logits beyond exp's range) carry at least a
+        third of its points.
     Derived in: 04_losses §4.5
     """
     labels, logits = check_labels(labels, logits)
@@ -574,6 +602,8 @@ def multiclass_hinge(y_true, y_pred):
     Returns:
         The scalar loss, a 0-d value of ``y_pred``'s float dtype.
 
+    Graded: its documented extremes (ties, all scores equal and margins already met) carry at least a third of
+        its points.
     Derived in: 04_losses §4.6
     """
     y_true, y_pred = check_one_hot(y_true, y_pred)
@@ -602,6 +632,8 @@ def multiclass_hinge_backward(y_true, y_pred):
     Returns:
         ∂L/∂ŷ, the shape and float dtype of ``y_pred``.
 
+    Graded: its documented extremes (ties, all scores equal and margins already met) carry at least a third of
+        its points.
     Derived in: 04_losses §4.6
     """
     y_true, y_pred = check_one_hot(y_true, y_pred)

@@ -152,3 +152,36 @@ def test_a_constant_case_counts_once_another_case_passes():
 def test_cases_weigh_their_weight():
     light, heavy = _case([1.0, 2.0, 3.0]), Case("f", "extreme", (np.zeros(3),), {}, expected=np.arange(3.0), weight=3.0)
     assert compare.grade([compare.CaseResult(light, True), compare.CaseResult(heavy, False)])[0] == 0.25
+
+
+# ---- documented extremes carry a stated share ------------------------------------------------------------
+
+def _graded_object(module, name):
+    import importlib
+
+    found = importlib.import_module(f"dlmath.{module}")
+    for part in name.split("."):
+        found = getattr(found, part)
+    return found
+
+
+@pytest.mark.parametrize("chapter_id", CHAPTERS)
+def test_documented_extremes_carry_at_least_a_third_and_the_docstring_says_so(chapter_id):
+    from grading.references._extremes import SHARE, is_extreme
+
+    chapter = chapters.get(chapter_id)
+    for name, spec in load_chapter_file(chapter.hidden_fixture).items():
+        extremes = [c for c in spec.cases if is_extreme(c.name)]
+        doc = " ".join((_graded_object(chapter.function(name).module, name).__doc__ or "").split())
+        says = "its documented extremes" in doc and "carry at least a third of its points" in doc
+        assert says == bool(extremes), (name, [c.name for c in extremes])
+        if extremes:
+            share = sum(c.weight for c in extremes) / sum(c.weight for c in spec.cases)
+            assert share >= SHARE - 1e-9, (name, share)
+
+
+def test_failing_every_extreme_costs_a_third_of_sigmoid():
+    """The naive sigmoid is right on ordinary inputs and overflows at ±1000: 2 of 8 cases, a third of the points."""
+    verdicts = results("03_activations", "sigmoid", {"sigmoid": "return 1 / (1 + np.exp(-z))"})
+    assert sum(not r.passed for r in verdicts) == 2
+    assert compare.grade(verdicts)[0] == pytest.approx(2 / 3)

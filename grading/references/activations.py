@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from grading.tensorflow_reference import vjp
+from grading.references._extremes import weigh
 
 F64 = {"rtol": 1e-7, "atol": 1e-12}
 F32 = {"rtol": 1e-5, "atol": 1e-6}
@@ -329,7 +330,12 @@ AXIS = {
 
 
 def cases(tf, rng, audience):
-    """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures."""
+    """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures; each function's
+    documented extremes weigh a third of its points (``_extremes.weigh``)."""
+    return weigh(_cases(tf, rng, audience))
+
+
+def _cases(tf, rng, audience):
     out = {}
     for name, reference in FORWARD.items():
         out[name] = [_case(tf, name, label, (z,), {}, reference) for label, z in _elementwise_inputs(rng, audience)]

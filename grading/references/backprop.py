@@ -31,6 +31,7 @@ import numpy as np
 from dlmath.checking.arrays import Named
 from dlmath.checking.callables import value_program
 from grading import chapters, editions
+from grading.references._extremes import weigh
 
 F64 = {"rtol": 1e-7, "atol": 1e-12}
 F32 = {"rtol": 1e-4, "atol": 1e-6}  # FACTS.md: float32 matmul differs from TF's by ~1e-5 relative
@@ -302,6 +303,11 @@ def _value_cases(rng, audience):
              _random_program(rng, 4, 36, unary=False)),
         ],
     }
+    zero_base = {"public": ("a power at base zero: y = a ** 2 + a ** 3 at a = 0 (nodes: 0, a ** 2, a ** 3, y)",
+                            _program([0.0], [("pow", 0, 2.0), ("pow", 0, 3.0), ("add", 1, 2)])),
+                 "hidden": ("a power at base zero: y = a ** 4 + a ** 2 at a = 0 (nodes: 0, a ** 4, a ** 2, y)",
+                            _program([0.0], [("pow", 0, 4.0), ("pow", 0, 2.0), ("add", 1, 2)]))}
+    out["Value.__pow__"].append(zero_base[audience])
     if audience == "public":  # one representative of every kind of input the hidden cases use
         out["Value.__add__"].append(("a random graph of 20 nodes (nodes: 3 leaves, then the ops in order)",
                                      _random_program(rng, 3, 17, unary=False)))
@@ -701,7 +707,12 @@ def _mistakes(candidates, expected, tolerance, dtype):
 # ---- cases ---------------------------------------------------------------------------------------
 
 def cases(tf, rng, audience):
-    """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures."""
+    """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures; each function's
+    documented extremes weigh a third of its points (``_extremes.weigh``)."""
+    return weigh(_cases(tf, rng, audience))
+
+
+def _cases(tf, rng, audience):
     out = {}
     for method, programs in _value_cases(rng, audience).items():
         out[method] = []

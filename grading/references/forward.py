@@ -19,6 +19,7 @@ import numpy as np
 
 from dlmath.checking.arrays import Named
 from dlmath.checking.callables import FUNCTIONS  # the activations cases pass by name
+from grading.references._extremes import weigh
 
 F64 = {"rtol": 1e-7, "atol": 1e-12}
 F32 = {"rtol": 1e-4, "atol": 1e-5}  # FACTS.md: float32 matmul rtol 1e-4; atol for entries near 0 (sums of ~10 products)
@@ -291,7 +292,12 @@ def mlp_case(tf, label, x, params, name):
 
 
 def cases(tf, rng, audience):
-    """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures."""
+    """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures; each function's
+    documented extremes weigh a third of its points (``_extremes.weigh``)."""
+    return weigh(_cases(tf, rng, audience))
+
+
+def _cases(tf, rng, audience):
     return {
         "dense_forward": [dense_case(tf, *inputs) for inputs in _dense_inputs(rng, audience)],
         "mlp_forward": [mlp_case(tf, *inputs) for inputs in _mlp_inputs(rng, audience)],

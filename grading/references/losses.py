@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
+from grading.references._extremes import weigh
 
 F64 = {"rtol": 1e-7, "atol": 1e-12}
 F32 = {"rtol": 1e-5, "atol": 1e-6}
@@ -418,7 +419,12 @@ def _mse_inputs(rng, audience):
         ("a 3-D batch, shape (2, 3, 4)", rng.normal(0, 1, (2, 3, 4)), rng.normal(0, 1, (2, 3, 4))),
     ]
     if audience == "public":  # one representative of every kind of input the hidden cases use
-        inputs += [("integer targets, float32 predictions", rng.integers(-2, 3, (3, 2)), rng.normal(0, 2, (3, 2)).astype(np.float32))]
+        big = 1e5 * rng.uniform(1, 2, (3, 2))
+        inputs += [("integer targets, float32 predictions", rng.integers(-2, 3, (3, 2)), rng.normal(0, 2, (3, 2)).astype(np.float32)),
+                   ("large targets (1e5) with small errors (1e-2): no cancellation", big, big + 1e-2 * rng.normal(0, 1, (3, 2)))]
+    if audience == "hidden":
+        big = 1e6 * rng.uniform(1, 2, (4, 3))
+        inputs += [("large targets (1e6) with small errors (1e-2): no cancellation", big, big + 1e-2 * rng.normal(0, 1, (4, 3)))]
     if audience == "hidden":
         y = rng.normal(0, 1, (3, 3))
         inputs += [
@@ -665,7 +671,12 @@ def _case(tf, name, label, args, kwargs):
 
 
 def cases(tf, rng, audience):
-    """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures."""
+    """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures; each function's
+    documented extremes weigh a third of its points (``_extremes.weigh``)."""
+    return weigh(_cases(tf, rng, audience))
+
+
+def _cases(tf, rng, audience):
     out = {}
     for loss, inputs in {**INPUTS, **NEW_INPUTS}.items():
         chosen = inputs(rng, audience)

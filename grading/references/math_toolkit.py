@@ -26,6 +26,7 @@ import numpy as np
 
 from dlmath.checking.arrays import Named
 from dlmath.checking.callables import FUNCTIONS, ReadsCallersArray
+from grading.references._extremes import weigh
 
 DEFAULT_H = 1e-5
 FD = {"rtol": 1e-6, "atol": 1e-8}      # finite differences vs exact derivatives (see the module docstring)
@@ -540,7 +541,12 @@ def _unbroadcast_cases(tf, rng, audience):
 
 
 def cases(tf, rng, audience):
-    """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures."""
+    """``{function: [case, ...]}`` for the ``public`` checks or the ``hidden`` grading fixtures; each function's
+    documented extremes weigh a third of its points (``_extremes.weigh``)."""
+    return weigh(_cases(tf, rng, audience))
+
+
+def _cases(tf, rng, audience):
     return {
         "numerical_derivative": _derivative_cases(tf, rng, audience),
         "numerical_gradient": _gradient_cases(tf, rng, audience),
