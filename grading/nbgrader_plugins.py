@@ -8,7 +8,8 @@ gradebook, feedback, formgrader and export, but the checking is the sandboxed ju
   cell it writes the judge's report as the cell's output and the partial score as its result,
   which nbgrader's ``SaveAutoGrades`` then stores like any executed cell's. No notebook runs.
 * :class:`FeedbackExporter` is ``generate_feedback``'s HTML exporter: the stock one, without
-  its slowest redundant work (see there).
+  its slowest redundant work (see there), whose index names each hidden test cell's function and
+  whose long lines wrap (:func:`readable`).
 * :func:`refuse_unless_pipeline` is the ``pre_convert_hook`` of ``Autograde``: an autograde
   not started by ``python -m grading autograde`` (``nbgrader autograde`` typed in ``course/``,
   formgrader's Autograde button) stops with a message naming the command that grades safely.
@@ -129,7 +130,20 @@ class FeedbackExporter(HTMLExporter):
         page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         page = _FOCUSABLE.sub(r'\1 tabindex="0"\2', page)
         page = _IMAGE_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', page)
-        return page, resources
+        return readable(page), resources
+
+
+def readable(page: str) -> str:
+    """Two changes to nbgrader's feedback page: the index names each hidden test cell's function
+    ("Hidden tests of sigmoid" instead of "Test cell"), and long lines of code and of the judge's
+    reports wrap instead of running off the side of the page."""
+    page = _TEST_CELL_LINK.sub(lambda m: f'<a href="#{m[1]}">Hidden tests of <code>{m[2].replace("-", ".")}</code></a>', page)
+    return page.replace("</head>", f"{WRAP_STYLE}\n</head>", 1)
+
+
+_TEST_CELL_LINK = re.compile(r'<a href="#(test_([^"]+))">Test cell</a>')
+WRAP_STYLE = ("<style>/* dlmath: wrap long lines of hints, reports and code */ div.output_area pre, div.output_subarea pre, "
+              "div.input_area pre, .highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }</style>")
 
 
 # the stock exporter's accessibility pass: cell inputs and outputs focusable, every image an alt text

@@ -84,6 +84,7 @@ def test_two_students_get_their_own_feedback_back_through_the_exchange(tmp_path)
         pages[student] = found[0].read_text()
     # each gets their own page: alice full marks; bob loses sigmoid's point only
     assert f"{CHAPTER} (Score: {points:.1f} / {points:.1f})" in pages["alice"]
+    assert "Hidden tests of <code>sigmoid</code>" in pages["bob"] and "white-space: pre-wrap" in pages["bob"]
     bob = float(re.search(rf"{CHAPTER} \(Score: ([0-9.]+) / {points:.1f}\)", pages["bob"]).group(1))
     assert points - 1 <= bob < points
 

@@ -37,7 +37,8 @@ def test_readme_ci_and_makefile_name_the_same_commands():
     assert "make lab" in readme and "make test" in readme and "make demo" in readme
     assert "make test" in (REPO / ".ci" / "run").read_text()
     makefile = (REPO / "Makefile").read_text()
-    for target in ("lab", "test", "demo"):
+    assert "make test-fast" in readme
+    for target in ("lab", "test", "test-fast", "demo"):
         assert re.search(rf"^{target}:", makefile, re.M)
 
 

@@ -131,12 +131,45 @@ def _dependency_notes(reports: list[FunctionReport]) -> list[str]:
     return notes
 
 
+SOLUTION_MARKER = "### BEGIN " + "SOLUTION"  # split: this file itself is not a solution
+
+
+def instructor_edition(reports: list[FunctionReport]) -> Path | None:
+    """The package folder if the checked modules are the instructor edition (they hold the solutions), else None.
+
+    Where that happens: the repository root (Binder opens it; the instructor's ``dlmath`` is installed
+    there), or any folder without a chapter's own ``dlmath/``.
+    """
+    package = Path(__file__).resolve().parent.parent
+    for module in sorted({r.spec.module for r in reports}):
+        path = package / f"{module}.py"
+        try:
+            if SOLUTION_MARKER in path.read_text(encoding="utf-8"):
+                return package
+        except OSError:
+            continue
+    return None
+
+
+INSTRUCTOR_NOTE = ("⚠ This is the instructor edition of dlmath ({package}): it holds the reference solutions, so these "
+                   "checks test them, not your work. Check your work in a chapter folder of the student edition, "
+                   "where your own dlmath/ is: `make lab` builds workspace/<chapter>/ (on Binder it is built for you).")
+
+
 def report_lines(reports: list[FunctionReport], summary: bool = False) -> list[str]:
-    """The printed report: a block per function (one line each with ``summary``), notes, then the total."""
+    """The printed report: a block per function (one line each with ``summary``), notes, then the total.
+
+    Against the instructor edition the report says so first, and the total says whose result it is.
+    """
     lines = [r.text().splitlines()[0] if summary else r.text() for r in reports]
     if not summary:
         lines += _dependency_notes(reports)
-    return lines + [f"{sum(r.passed for r in reports)}/{len(reports)} functions pass all their checks"]
+    total = f"{sum(r.passed for r in reports)}/{len(reports)} functions pass all their checks"
+    package = instructor_edition(reports)
+    if package is not None:
+        lines.insert(0, INSTRUCTOR_NOTE.format(package=package))
+        total += " — the reference solutions' result (instructor edition), not yours"
+    return lines + [total]
 
 
 def check(*names: str, seconds: float = 5.0) -> None:
@@ -147,7 +180,20 @@ def check(*names: str, seconds: float = 5.0) -> None:
         print(error)
         return
     lines = report_lines(reports)
-    print("\n".join(lines if len(reports) > 1 else lines[:-1]))  # one function: its line says it all
+    if len(reports) == 1 and instructor_edition(reports) is None:
+        lines = lines[:-1]  # one function: its line says it all
+    print("\n".join(lines))
+
+
+class StubNotImplemented(NotImplementedError):
+    """A graded cell's stub: shown by IPython — and so by nbgrader's Validate — as one line naming the
+    function and its section, without a traceback into dlmath.checking."""
+
+    def _render_traceback_(self):
+        return [f"NotImplementedError: {self}"]
+
+
+StubNotImplemented.__name__ = StubNotImplemented.__qualname__ = "NotImplementedError"  # what a notebook's error names
 
 
 def assert_implemented(name: str) -> None:
@@ -162,7 +208,7 @@ def assert_implemented(name: str) -> None:
     # only this function's own stub counts: a stub it calls (Value.tanh needs Value.backward)
     # is that function's business, and grading replaces it with the reference
     if outcome.status == "not_implemented" and (not outcome.error or outcome.error.startswith(spec.qualname + " ")):
-        raise NotImplementedError(f"{spec.qualname} is not implemented yet — see {spec.section}")
+        raise StubNotImplemented(f"{spec.qualname} is not implemented yet — see {spec.section}")
 
 
 @contextlib.contextmanager
