@@ -10,6 +10,10 @@ import pytest
 
 from grading import chapters, demo, editions
 
+# the notebooks' framework views are opt-in for learners (dlmath.frameworks); the tests run them live, so
+# every kernel a test starts inherits this
+os.environ.setdefault("DLMATH_TENSORFLOW", "1")
+
 REPO = Path(__file__).resolve().parent.parent
 CHAPTER = "03_activations"  # the pilot: tests of the machinery itself use it
 GRADED_CHAPTERS = [c.id for c in chapters.CHAPTERS.values() if c.graded]
