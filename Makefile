@@ -22,10 +22,12 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	@touch $(INSTALLED)
 
-# releases into build/lab/ (never course/, the instructor's); chapters whose sources didn't change are not re-released
+# releases into build/lab/ (never course/, the instructor's); chapters whose sources didn't change are not re-released;
+# lab-config/ hides nbgrader's instructor and exchange panels from the learner's lab (Validate stays)
 lab: $(INSTALLED)
 	$(PY) -m grading workspace --into $(WORKSPACE)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(WORKSPACE) $(ROOT_ARGS) $(LAB_ARGS)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/lab-config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+		$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(WORKSPACE) $(ROOT_ARGS) $(LAB_ARGS)
 
 # one worker per core (2 on CI); tests that share a released chapter or a graded class stay in one worker
 test: $(INSTALLED)

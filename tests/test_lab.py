@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -73,6 +75,16 @@ def test_make_lab_serves_the_student_notebook_through_the_contents_api(tmp_path,
         stub = (tmp_path / "workspace" / CHAPTER / "dlmath" / "activations.py").read_text()
         assert "raise NotImplementedError" in stub and "BEGIN SOLUTION" not in stub
         assert not (tmp_path / "course").exists()  # the instructor's course directory is not the lab's
+        # nbgrader's instructor and exchange panels are hidden from a learner's lab; Validate stays
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=30) as response:
+            page = response.read().decode()
+        config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+        disabled = set(config["disabledExtensions"])
+        assert {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:assignment-list",
+                "@jupyter/nbgrader:create-assignment"} <= disabled, disabled
+        assert "@jupyter/nbgrader:validate-assignment" not in disabled
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/formgrader?token={token}", timeout=30)
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
