@@ -24,8 +24,8 @@ from grading import chapters  # noqa: E402
 PEAK = "import resource; print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
 
 
-def peak_mb(chapter: chapters.Chapter, live: bool) -> tuple[float, bool]:
-    """(peak MB of the kernel, whether TensorFlow was imported)."""
+def peak_mb(chapter: chapters.Chapter, live: bool) -> tuple[float, bool, list[int]]:
+    """(peak MB of the kernel, whether TensorFlow was imported, the cells that raised)."""
     notebook = nbformat.read(chapter.notebook, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(PEAK + "\nimport sys; print('TF', 'tensorflow' in sys.modules)"))
     saved = os.environ.pop("DLMATH_TENSORFLOW", None)
@@ -40,7 +40,9 @@ def peak_mb(chapter: chapters.Chapter, live: bool) -> tuple[float, bool]:
             os.environ["DLMATH_TENSORFLOW"] = saved
     text = "".join(o.get("text", "") for o in notebook.cells[-1].outputs if o.output_type == "stream")
     kb = int(text.split("PEAK_KB")[1].split()[0])
-    return kb / 1024, "TF True" in text
+    failed = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"
+              for o in c.get("outputs", []) if o.output_type == "error"]
+    return kb / 1024, "TF True" in text, failed
 
 
 def main() -> None:
@@ -51,10 +53,12 @@ def main() -> None:
     print(f"{'chapter':<18} {'view off':>10} {'live view':>10}")
     for chapter_id in ids:
         chapter = chapters.get(chapter_id)
-        off, loaded_off = peak_mb(chapter, live=False)
-        on, loaded_on = peak_mb(chapter, live=True)
+        off, loaded_off, failed_off = peak_mb(chapter, live=False)
+        on, loaded_on, failed_on = peak_mb(chapter, live=True)
         note = "" if not loaded_off else "  (TensorFlow imported with the view off!)"
         note += "" if loaded_on else "  (the live view imported no TensorFlow)"
+        note += f"  (cells that raised, view off: {failed_off})" if failed_off else ""
+        note += f"  (cells that raised, live: {failed_on})" if failed_on else ""
         print(f"{chapter_id:<18} {off:>7.0f} MB {on:>7.0f} MB{note}", flush=True)
 
 
