@@ -224,11 +224,11 @@ def train_epoch(layers, params, x, labels, batch_size, optimizer, states=None, o
     if order.dtype.kind not in "iu" or not np.array_equal(np.sort(order), np.arange(x.shape[0])):
         raise ValueError(f"order must be a permutation of 0..{x.shape[0] - 1}")
     ### BEGIN SOLUTION
-    batch_losses = []
+    per_batch = []
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
         logits, caches = sequential_forward(layers, params, x[batch])
-        batch_losses.append(losses.sparse_categorical_cross_entropy_with_logits(labels[batch], logits))
+        per_batch.append(losses.sparse_categorical_cross_entropy_with_logits(labels[batch], logits))
         dlogits = losses.sparse_categorical_cross_entropy_with_logits_backward(labels[batch], logits)
         _, grads = sequential_backward(layers, params, caches, dlogits)
         new_params, new_states = [], []
@@ -237,7 +237,7 @@ def train_epoch(layers, params, x, labels, batch_size, optimizer, states=None, o
             new_params.append(tuple(w for w, _ in steps))
             new_states.append(tuple(state for _, state in steps))
         params, states = new_params, new_states
-    return params, states, np.array(batch_losses, dtype=np.float64)
+    return params, states, np.array(per_batch, dtype=np.float64)
     ### END SOLUTION
 
 
