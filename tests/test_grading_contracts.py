@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dlmath.checking import callables, calling, compare
-from dlmath.checking.cases import Case, load_chapter_file
+from dlmath.checking.cases import Case, Mistake, load_chapter_file
 from dlmath.checking.compare import Outcome
 from grading import chapters, demo, editions
 from grading.judge import judge_submission
@@ -185,3 +185,39 @@ def test_failing_every_extreme_costs_a_third_of_sigmoid():
     verdicts = results("03_activations", "sigmoid", {"sigmoid": "return 1 / (1 + np.exp(-z))"})
     assert sum(not r.passed for r in verdicts) == 2
     assert compare.grade(verdicts)[0] == pytest.approx(2 / 3)
+
+
+# ---- hints from the shape of the error -------------------------------------------------------------------
+
+def _hint(expected, got, *args, mistakes=()):
+    case = Case("f", "a case", tuple(args) or (np.zeros(np.shape(expected)),), {}, expected=np.asarray(expected),
+                mistakes=tuple(mistakes))
+    result = compare.judge(case, Outcome("ok", np.asarray(got)), {"values": "generic advice"})
+    assert not result.passed
+    return result.hint
+
+
+def test_error_shape_hints_name_the_pattern():
+    rng = np.random.default_rng(0)
+    e = rng.normal(0, 1, (4, 3))
+    x = rng.normal(0, 1, (4, 3))
+    assert "4 times too small" in _hint(e, e / 4, x)            # a mean where a sum belongs (4 = the batch)
+    assert "12 times too large" in _hint(e, e * 12, x)          # a sum where a mean belongs (12 = every entry)
+    assert "opposite sign" in _hint(e, -e, x)
+    assert "factor 0.5" in _hint(e, 0.5 * e, x)
+    square = rng.normal(0, 1, (3, 3))
+    assert "transposed" in _hint(square, square.T, square)
+    assert "shifted by 1 along axis 1" in _hint(e, np.roll(e, 1, axis=1), x)
+    z = np.array([-1000.0, -3.0, -0.5, 0.5, 3.0, 1000.0])
+    right = np.tanh(z)
+    assert "|input| ≥ 1e+03" in _hint(right, np.where(np.abs(z) > 100, np.nan, right), z)
+    assert "wrong where it is negative" in _hint(np.maximum(z, 0), np.abs(z), z)
+    assert _hint(e, e + rng.normal(0, 1, e.shape), x) == "generic advice"  # no pattern: the usual advice
+
+
+def test_coinciding_catalogued_mistakes_are_all_named():
+    e = np.arange(1.0, 5.0)
+    wrong = e * 3
+    hint = _hint(e, wrong, mistakes=[Mistake("Mistake A.", wrong), Mistake("Mistake B.", wrong)])
+    assert "Mistake A." in hint and "Mistake B." in hint
+    assert _hint(e, wrong, mistakes=[Mistake("Mistake A.", wrong)]) == "Mistake A."

@@ -7,6 +7,7 @@ pattern, the likely mistake.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,6 +99,12 @@ def judge(case: Case, outcome: Outcome, hints: dict | None = None) -> CaseResult
         hint = hints.get("raised", "")
         if "could not be broadcast" in outcome.error:
             hint = hints.get("shape") or "The shapes don't line up: print the shapes of the arrays you combine."
+        elif not hint and ("math range error" in outcome.error or "OverflowError" in outcome.error):
+            hint = ("A number overflowed (math.exp of a large argument, a power of a large base): use a form that "
+                    "never exponentiates a large positive number (math.tanh, exp(−|x|), ...).")
+        elif not hint and "math domain error" in outcome.error:
+            hint = ("math.log or math.sqrt got 0 or a negative number: a formula through exp/log fails at a base of "
+                    "0 or a negative base — use the power rule k · x ** (k − 1) (or the function itself) directly.")
         return fail(f"raised {outcome.error}", hint)
 
     if case.check:  # no single right output: a property of the result is judged instead
@@ -105,10 +112,20 @@ def judge(case: Case, outcome: Outcome, hints: dict | None = None) -> CaseResult
     else:
         problems = _compare(case, outcome.value, case.expected, hints, _labels(case.expected, hints.get("returns")))
     if problems:
-        for mistake in case.mistakes:
-            if _matches(outcome.value, mistake.output):
-                return fail(problems[0], mistake.hint)
-        return fail(*problems)
+        # every catalogued mistake this output equals: one names it; several that coincide on this case are all
+        # named (saying only one of them could name the wrong one)
+        matched = list(dict.fromkeys(m.hint for m in case.mistakes if _matches(outcome.value, m.output)))
+        if len(matched) == 1:
+            return fail(problems[0], matched[0])
+        if matched:
+            return fail(problems[0], "On this input your result matches more than one typical mistake — "
+                        + " Or: ".join(matched))
+        problem, hint = problems
+        if not hint or hint == hints.get("values"):  # nothing specific yet: what the error looks like may say more
+            shaped = _shape_hint(case, outcome.value, case.expected)
+            if shaped:
+                return fail(problem, shaped + (f" ({hint})" if hint else ""))
+        return fail(problem, hint)
     numeric = numeric_warnings(outcome.warnings)
     if numeric:
         return fail(f"right values, but NumPy warned: {numeric[0]}", hints.get("warning", ""))
@@ -240,3 +257,122 @@ def _matches(got, mistake) -> bool:
     except (TypeError, ValueError):
         return False
     return mistake.shape == got.shape and np.allclose(got, mistake, rtol=1e-6, atol=1e-9, equal_nan=True)
+
+
+# ---- hints from the shape of the error (issue 13) ----------------------------------------------------------
+# When no catalogued mistake matches, the way `got` differs from `expected` often names the mistake anyway.
+
+def _ratio(got: np.ndarray, expected: np.ndarray):
+    """The single factor c with got ≈ c · expected, or None."""
+    scale = np.abs(expected)
+    big = scale > 1e-12 * max(float(scale.max(initial=0)), 1e-300)
+    if not big.any():
+        return None
+    ratios = got[big] / expected[big]
+    c = float(np.median(ratios))
+    if not np.isfinite(c) or c == 0:
+        return None
+    return c if np.allclose(got, c * expected, rtol=1e-6, atol=1e-12 * max(float(scale.max()), 1e-300)) else None
+
+
+def _factor_hint(c: float, case: Case) -> str:
+    sizes = {int(a.size) for a in case.args if isinstance(a, np.ndarray) and a.size > 1}
+    sizes |= {int(a.shape[0]) for a in case.args if isinstance(a, np.ndarray) and a.ndim >= 1 and a.shape[0] > 1}
+    sizes |= {int(a.shape[-1]) for a in case.args if isinstance(a, np.ndarray) and a.ndim >= 1 and a.shape[-1] > 1}
+    sizes |= {int(a.size // a.shape[-1]) for a in case.args if isinstance(a, np.ndarray) and a.ndim >= 2}
+    if np.isclose(c, -1):
+        return "Your result has the opposite sign everywhere: check the order of a subtraction (a − b vs b − a)."
+    for n in sorted(sizes):
+        if n > 1 and np.isclose(c, n):
+            return (f"Your result is {n} times too large: {n} is a size of the inputs here — a sum where a mean "
+                    f"belongs, or a missing 1/{n}?")
+        if n > 1 and np.isclose(c, 1 / n):
+            return (f"Your result is {n} times too small: {n} is a size of the inputs here — a mean where a sum "
+                    f"belongs, or dividing by the wrong count (e.g. the batch size instead of every entry, or "
+                    f"the reverse)?")
+    for k, words in ((2, "an extra factor 2 (or a missing ½)"), (0.5, "a missing factor 2 (or an extra ½)")):
+        if np.isclose(c, k):
+            return f"Your result is off by exactly a factor {k:g} everywhere: {words}?"
+    if np.isclose(c, -2) or np.isclose(c, -0.5):
+        return f"Your result is {c:g} times the expected one: a flipped sign and a factor 2 (or ½)."
+    if min(np.size(a) for a in (case.expected,) if a is not None) <= 1:
+        return ""  # any single number is some multiple of another: only a telling factor says something
+    return f"Your result is the expected one times {c:.6g} everywhere: a constant factor is wrong (or missing)."
+
+
+def shape_hint(case: Case, got: np.ndarray, expected: np.ndarray) -> str:
+    """A hint from how ``got`` differs from ``expected`` (same shape): a constant factor, a transpose, a
+    reversed or shifted axis, errors only at the extremes. Empty when no pattern fits."""
+    try:
+        got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+        if got.shape != expected.shape or not np.all(np.isfinite(expected)):
+            return ""
+        if not np.all(np.isfinite(got)):
+            return _extremes_hint(case, got, expected)
+        if got.size > 1 or np.any(expected):
+            c = _ratio(got, expected)
+            if c is not None and not np.isclose(c, 1):
+                factor = _factor_hint(c, case)
+                if factor:
+                    return factor
+        if got.size <= 1:
+            return _extremes_hint(case, got, expected)
+        close = functools.partial(np.allclose, got, rtol=max(case.rtol, 1e-9), atol=max(case.atol, 1e-12))
+        if got.ndim >= 2 and got.shape[-1] == got.shape[-2] and close(np.swapaxes(expected, -1, -2)):
+            return "Your result is the expected one transposed: check the order of a matrix product or of the axes."
+        for axis in range(got.ndim):
+            if got.shape[axis] > 1 and close(np.flip(expected, axis)):
+                return f"Your result is the expected one reversed along axis {axis}: an index runs the wrong way."
+            for shift in (1, -1):
+                if got.shape[axis] > 2 and close(np.roll(expected, shift, axis)):
+                    return (f"Your result is the expected one shifted by {shift} along axis {axis}: an off-by-one "
+                            f"index (i vs i − 1)?")
+        return _extremes_hint(case, got, expected)
+    except (TypeError, ValueError, FloatingPointError):
+        return ""
+
+
+def _extremes_hint(case: Case, got: np.ndarray, expected: np.ndarray) -> str:
+    """Wrong (or NaN/inf) only where the inputs are large: an unstable formula."""
+    wrong = ~np.isclose(got, expected, rtol=max(case.rtol, 1e-9), atol=max(case.atol, 1e-12)) | ~np.isfinite(got)
+    inputs = [a for a in case.args if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size > 1]
+    if not inputs or not wrong.any():
+        return ""
+    magnitude = max(float(np.max(np.abs(a))) for a in inputs)
+    same_shape = [a for a in inputs if a.shape == got.shape]
+    if same_shape and not wrong.all():
+        local = np.max([np.abs(a.astype(np.float64)) for a in same_shape], axis=0)
+        if local[wrong].min() > np.median(local) and local[wrong].min() >= 10:
+            return (f"Right for moderate inputs, wrong only where |input| ≥ {local[wrong].min():.3g}: the formula "
+                    f"overflows or loses precision there (e.g. exp of a large number, or a difference of two huge "
+                    f"terms) — use a numerically stable form.")
+        z = same_shape[-1].astype(np.float64)  # the last same-shaped input: z of an activation or its backward
+        for side, where in (("negative", z < 0), ("positive", z > 0)):
+            if where[wrong].all() and where.sum() > wrong.sum() // 2:
+                other = "positive" if side == "negative" else "negative"
+                return (f"Right where the input is {other} (or 0), wrong where it is {side}: check the branch "
+                        f"(or the slope) your formula uses for {side} inputs.")
+        return ""
+    if magnitude >= 30 and not same_shape:
+        return (f"Wrong on this input, whose entries reach {magnitude:.3g}: a formula that overflows or cancels at "
+                f"large magnitudes (exp of a large number, (a − b) expanded into a² − 2ab + b²) — use a "
+                f"numerically stable form.")
+    return ""
+
+
+def _shape_hint(case: Case, got, expected) -> str:
+    """:func:`shape_hint` on the first part of a structured result that differs from the expected one."""
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or set(got) != set(expected):
+            return ""
+        pairs = [(got[k], expected[k]) for k in expected]
+    elif isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return ""
+        pairs = list(zip(got, expected))
+    else:
+        return shape_hint(case, got, expected) if expected is not None else ""
+    for part, reference in pairs:
+        if not _matches(part, reference):
+            return _shape_hint(case, part, reference)
+    return ""

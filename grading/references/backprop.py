@@ -50,7 +50,9 @@ HINTS = {
     "Value.__pow__": {"uses": ["Value.backward", "Value.__mul__", "Value.__add__"], "returns": ["values", "grads"],
                       "values": NODES},
     "Value.tanh": {"uses": ["Value.backward", "Value.__mul__", "Value.__add__"], "returns": ["values", "grads"],
-                   "values": NODES},
+                   "values": NODES,
+                   "nonfinite": "tanh written through exp(2x) overflows for a large x (inf/inf = NaN): use math.tanh, "
+                                "or the form (1 − e^(−2|x|)) / (1 + e^(−2|x|)) with the sign of x."},
     "Value.exp": {"uses": ["Value.backward", "Value.__mul__", "Value.__add__", "Value.__pow__"],
                   "returns": ["values", "grads"], "values": NODES},
     "Value.backward": {"uses": ["Value.__add__", "Value.__mul__"], "returns": ["values", "grads"], "values": NODES},

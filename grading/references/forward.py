@@ -200,6 +200,7 @@ def _dense_inputs(rng, audience):
     if audience == "public":  # one representative of every kind of input the hidden cases use
         inputs += [
             ("large inputs (scale 800)", rng.normal(0, 800, (3, 4)), *layer(4, 2)),
+            ("a batch as large as the layer: x (3, 4), 4 → 3 units", rng.normal(0, 1, (3, 4)), *layer(4, 3)),
             ("float32, a single example", rng.normal(0, 1, 6).astype(np.float32), *layer(6, 2, np.float32)),
         ]
     if audience == "hidden":
@@ -244,6 +245,7 @@ def _mlp_inputs(rng, audience):
              _mlp_params(rng, [2, 3, 3, 3, 3, 2]), "tanh"),
             ("one layer only, single example, float32", rng.normal(0, 1, 3).astype(np.float32),
              _mlp_params(rng, [3, 2], np.float32), "softplus"),
+            ("a square network 2 → 2 → 2, batch of 2, tanh", rng.normal(0, 1, (2, 2)), _mlp_params(rng, [2, 2, 2]), "tanh"),
             ("float32, 3 → 4 → 4 → 2, softplus", rng.normal(0, 1, (5, 3)).astype(np.float32),
              _mlp_params(rng, [3, 4, 4, 2], np.float32), "softplus"),
         ]
