@@ -61,6 +61,7 @@ _SHARED_PER_CHAPTER = {"test_class.py", "test_release.py"}
 _SHARED_PER_MODULE = {"test_attacks.py", "test_lab.py"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which turns the marks into groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.path.name

@@ -1,6 +1,7 @@
 """Set-up files agree with each other: one dependency list, the commands the README names."""
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 
@@ -45,3 +46,27 @@ def test_readme_ci_and_makefile_name_the_same_commands():
 def test_generated_folders_are_ignored_by_git():
     ignored = (REPO / ".gitignore").read_text().split()
     assert {"course/", ".venv/", "workspace/"} <= set(ignored)
+
+
+def test_xdist_groups_take_effect(tmp_path):
+    # make test relies on --dist loadgroup to build each chapter's graded class once; some pytest and
+    # pytest-xdist pairs silently ignore the groups (pytest-xdist#1386), which doubles the suite's time
+    import subprocess
+    import sys
+    (tmp_path / "conftest.py").write_text(
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('suite_conftest', {str(REPO / 'tests' / 'conftest.py')!r})\n"
+        "suite = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(suite)\n"
+        "pytest_collection_modifyitems = suite.pytest_collection_modifyitems  # the suite's grouping hook\n")
+    (tmp_path / "test_class.py").write_text(
+        "import os, pytest\n"
+        "@pytest.mark.parametrize('chapter_id', ['a', 'b'])\n@pytest.mark.parametrize('k', range(4))\n"
+        "def test_x(chapter_id, k):\n"
+        "    with open(f'{chapter_id}.workers', 'a') as f:\n        f.write(os.environ['PYTEST_XDIST_WORKER'] + '\\n')\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "tests")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist",
+                           "loadgroup", "test_class.py"], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for chapter in "ab":
+        workers = (tmp_path / f"{chapter}.workers").read_text().split()
+        assert len(workers) == 4 and len(set(workers)) == 1, f"group {chapter} ran on {workers}"
