@@ -59,10 +59,12 @@ def test_the_feedback_page_names_each_hidden_test_cell_and_wraps_long_lines():
 
 
 def test_tensorflow_is_loaded_only_when_the_learner_asks_for_it(tmp_path):
-    code = ("import resource, sys, dlmath, numpy, matplotlib.pyplot\n"
+    code = ("import sys, dlmath, numpy, matplotlib.pyplot\n"
             "print('view', dlmath.frameworks.tensorflow())\n"
             "print('loaded', 'tensorflow' in sys.modules)\n"
-            "print('peak MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+            # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec, so a child of a test
+            # worker that imported TensorFlow would report the worker's peak
+            "print('peak MB', int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) // 1024)\n"
             "dlmath.frameworks.live()\nprint('asked', dlmath.frameworks.wanted())")
     env = {k: v for k, v in os.environ.items() if k not in ("DLMATH_TENSORFLOW", "PYTHONPATH")}
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env)
