@@ -23,14 +23,14 @@ in), run through the same driver.
 from __future__ import annotations
 
 import math
-import textwrap
 import types
 
 import numpy as np
 
 from dlmath.checking.arrays import Named
 from dlmath.checking.callables import value_program
-from grading import chapters, editions
+from grading import editions
+from grading.references import _mistakes as mistakes
 from grading.references._extremes import weigh
 
 F64 = {"rtol": 1e-7, "atol": 1e-12}
@@ -77,21 +77,8 @@ HINTS = {
 
 # ---- the simulated class's mistakes (also the source of the Value mistake outputs) ------------
 
-def _solution(module: str, function: str) -> str:
-    """The instructor's body of a fenced function, dedented: the text every mistake below edits."""
-    source = (chapters.PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
-    fence = next(f for f in editions.fences(source) if f.function == function)
-    return textwrap.dedent("\n".join(source.splitlines()[fence.begin + 1:fence.end])) + "\n"
-
-
 def _variant(function: str, *edits: tuple[str, str], module: str = "autodiff") -> str:
-    """The solution with each (old, new) text edit applied: one typical mistake, in sync with the solution."""
-    body = _solution(module, function)
-    for old, new in edits:
-        if old not in body:
-            raise ValueError(f"the solution of {function} no longer contains {old!r}: update this mistake")
-        body = body.replace(old, new)
-    return body
+    return mistakes.variant(module, function, *edits)
 
 
 _OVERWRITE_ADD = _variant("Value.__add__", ("self.grad +=", "self.grad ="), ("other.grad +=", "other.grad ="))

@@ -24,14 +24,12 @@ the simulated class hands in.
 from __future__ import annotations
 
 import functools
-import textwrap
-import types
 import warnings
 
 import numpy as np
 
 from dlmath.checking.arrays import Named
-from grading import chapters, editions
+from grading.references import _mistakes as mistakes
 from grading.references.optimizers import _keras_optimizer, _keras_state, _wrap_t, f32
 
 MODULE = "model"
@@ -75,19 +73,9 @@ HINTS = {
 # ---- the simulated class: each body is the solution with one edit ---------------------------------
 
 
-def _solution(function: str) -> str:
-    source = (chapters.PACKAGE_DIR / f"{MODULE}.py").read_text(encoding="utf-8")
-    fence = next(f for f in editions.fences(source) if f.function == function)
-    return textwrap.dedent("\n".join(source.splitlines()[fence.begin + 1:fence.end])) + "\n"
 
 
-def _variant(function: str, *edits: tuple[str, str]) -> str:
-    body = _solution(function)
-    for old, new in edits:
-        if old not in body:
-            raise ValueError(f"the solution of {function} no longer contains {old!r}: update this mistake")
-        body = body.replace(old, new)
-    return body
+_variant = functools.partial(mistakes.variant, "model")
 
 
 MISTAKES = {
@@ -156,18 +144,7 @@ CLASS = {
 EXPECTED_LOSSES = {student: set(bodies) for student, bodies in CLASS.items()}
 
 
-@functools.lru_cache(maxsize=None)
-def wrong_function(function: str, body: str):
-    """``dlmath.model.<function>`` with its solution replaced by ``body``, in a private copy of the module."""
-    path = chapters.PACKAGE_DIR / f"{MODULE}.py"
-    source = path.read_text(encoding="utf-8")
-    lines = source.splitlines()
-    (fence,) = [f for f in editions.fences(source, str(path)) if f.function == function]
-    body_lines = [fence.indent + ln if ln.strip() else "" for ln in body.strip("\n").splitlines()]
-    patched = "\n".join(lines[:fence.begin] + body_lines + lines[fence.end + 1:]) + "\n"
-    module = types.ModuleType(f"_wrong_model_{function}")
-    exec(compile(patched, f"<{function} mistake>", "exec"), module.__dict__)
-    return getattr(module, function)
+wrong_function = functools.partial(mistakes.wrong_function, "model")
 
 
 def _resolve(value):

@@ -29,12 +29,12 @@ class's bodies (``CLASS``) are the instructor's solutions with one edit each.
 """
 from __future__ import annotations
 
+import functools
 import math
-import textwrap
 
 import numpy as np
 
-from grading import chapters, editions
+from grading.references import _mistakes as mistakes
 
 F64 = {"rtol": 1e-7, "atol": 1e-10}
 F32 = {"rtol": 1e-4, "atol": 1e-5}  # FACTS.md: float32 conv differs from TF's by ~1e-5 relative
@@ -855,21 +855,9 @@ def cases(tf, rng, audience):
 
 # ---- the simulated class (grading/demo.py): typical mistakes, each costing only its own function ----
 
-def _solution(function: str) -> str:
-    """The instructor's body of a fenced function of dlmath/conv.py, dedented: the text every mistake edits."""
-    source = (chapters.PACKAGE_DIR / "conv.py").read_text(encoding="utf-8")
-    fence = next(f for f in editions.fences(source) if f.function == function)
-    return textwrap.dedent("\n".join(source.splitlines()[fence.begin + 1:fence.end])) + "\n"
 
 
-def _variant(function: str, *edits: tuple[str, str]) -> str:
-    """The solution with each (old, new) text edit applied: one typical mistake, in sync with the solution."""
-    body = _solution(function)
-    for old, new in edits:
-        if old not in body:
-            raise ValueError(f"the solution of {function} no longer contains {old!r}: update this mistake")
-        body = body.replace(old, new)
-    return body
+_variant = functools.partial(mistakes.variant, "conv")
 
 
 CLASS = {

@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import functools
 import textwrap
-import types
 import warnings
 
 import numpy as np
 
 from grading import chapters, editions
+from grading.references import _mistakes as mistakes
 
 EXACT = {"rtol": 1e-12, "atol": 1e-13}   # scikit-learn's own arithmetic, reproduced: equal to the last bit or two
 F32 = {"rtol": 1e-5, "atol": 1e-6}       # log_loss of float32 probabilities (float32 sums and logs)
@@ -363,18 +363,7 @@ CLASS = {
 EXPECTED_LOSSES = {student: set(bodies) for student, bodies in CLASS.items()}
 
 
-@functools.lru_cache(maxsize=None)
-def wrong_function(function: str, body: str):
-    """``dlmath.metrics.<function>`` with its solution replaced by ``body``, in a private copy of the module."""
-    path = chapters.PACKAGE_DIR / f"{MODULE}.py"
-    source = path.read_text(encoding="utf-8")
-    lines = source.splitlines()
-    (fence,) = [f for f in editions.fences(source, str(path)) if f.function == function]
-    body_lines = [fence.indent + ln if ln.strip() else "" for ln in body.strip("\n").splitlines()]
-    patched = "\n".join(lines[:fence.begin] + body_lines + lines[fence.end + 1:]) + "\n"
-    module = types.ModuleType(f"_wrong_metrics_{function}")
-    exec(compile(patched, f"<{function} mistake>", "exec"), module.__dict__)
-    return getattr(module, function)
+wrong_function = functools.partial(mistakes.wrong_function, "metrics")
 
 
 def _copy(value):

@@ -29,12 +29,11 @@ Mistake outputs are what a typical wrong update rule returns on the same inputs,
 from __future__ import annotations
 
 import math
-import textwrap
 
 import numpy as np
 
 from dlmath.checking.arrays import Seed
-from grading import chapters, editions
+from grading.references import _mistakes as mistakes
 
 F64 = {"rtol": 1e-10, "atol": 1e-30}
 F32 = {"rtol": 1e-5, "atol": 1e-7}
@@ -87,19 +86,7 @@ DRIVERS["minibatches"] = "three_epochs"
 
 # ---- the simulated class: each body is the solution with one edit (kept in sync with dlmath) ------
 
-def _solution(module: str, function: str) -> str:
-    source = (chapters.PACKAGE_DIR / f"{module}.py").read_text(encoding="utf-8")
-    fence = next(f for f in editions.fences(source) if f.function == function)
-    return textwrap.dedent("\n".join(source.splitlines()[fence.begin + 1:fence.end])) + "\n"
-
-
-def _variant(module: str, function: str, *edits: tuple[str, str]) -> str:
-    body = _solution(module, function)
-    for old, new in edits:
-        if old not in body:
-            raise ValueError(f"the solution of {function} no longer contains {old!r}: update this mistake")
-        body = body.replace(old, new)
-    return body
+_variant = mistakes.variant
 
 
 CLASS = {

@@ -25,13 +25,11 @@ solution's body with one edit (the same bodies the simulated class hands in), ru
 from __future__ import annotations
 
 import functools
-import textwrap
-import types
 import warnings
 
 import numpy as np
 
-from grading import chapters, editions
+from grading.references import _mistakes as mistakes
 
 F64 = {"rtol": 1e-7, "atol": 1e-12}
 F32 = {"rtol": 1e-5, "atol": 1e-6}
@@ -97,35 +95,12 @@ HINTS = {
 
 # ---- mistakes: the solution with one edit -------------------------------------------------------
 
-def _solution(function: str) -> str:
-    """The instructor's body of a fenced function, dedented: the text every mistake below edits."""
-    source = (chapters.PACKAGE_DIR / f"{MODULE}.py").read_text(encoding="utf-8")
-    fence = next(f for f in editions.fences(source) if f.function == function)
-    return textwrap.dedent("\n".join(source.splitlines()[fence.begin + 1:fence.end])) + "\n"
 
 
-def _variant(function: str, *edits: tuple[str, str]) -> str:
-    """The solution with each (old, new) text edit applied: one typical mistake, in sync with the solution."""
-    body = _solution(function)
-    for old, new in edits:
-        if old not in body:
-            raise ValueError(f"the solution of {function} no longer contains {old!r}: update this mistake")
-        body = body.replace(old, new)
-    return body
+_variant = functools.partial(mistakes.variant, "regularization")
 
 
-@functools.cache
-def _wrong_function(function: str, body: str):
-    """dlmath.regularization.<function> with its solution replaced by ``body`` (as a learner's file has it)."""
-    path = chapters.PACKAGE_DIR / f"{MODULE}.py"
-    source = path.read_text(encoding="utf-8")
-    lines = source.splitlines()
-    (fence,) = [f for f in editions.fences(source, str(path)) if f.function == function]
-    body_lines = [fence.indent + ln if ln.strip() else "" for ln in body.strip("\n").splitlines()]
-    patched = "\n".join(lines[:fence.begin] + body_lines + lines[fence.end + 1:]) + "\n"
-    module = types.ModuleType(f"_wrong_{MODULE}_{function}")
-    exec(compile(patched, f"<{function} mistake>", "exec"), module.__dict__)
-    return getattr(module, function)
+_wrong_function = functools.partial(mistakes.wrong_function, "regularization")
 
 
 _EPS_INSIDE = ("np.sqrt(variance + epsilon)", "(np.sqrt(variance) + epsilon)")

@@ -23,11 +23,11 @@ The simulated class (``CLASS``) hands in the solution with one edit per mistake.
 """
 from __future__ import annotations
 
-import textwrap
+import functools
 
 import numpy as np
 
-from grading import chapters, editions
+from grading.references import _mistakes as mistakes
 
 F64 = {"rtol": 1e-7, "atol": 1e-10}
 F32 = {"rtol": 1e-4, "atol": 1e-5}  # FACTS.md: float32 RNN rtol 1e-4; atol for entries near 0
@@ -809,21 +809,9 @@ def cases(tf, rng, audience):
 
 # ---- the simulated class (grading/demo.py): one typical mistake each, costing only its own function ----
 
-def _solution(function: str) -> str:
-    """The instructor's body of a fenced function of dlmath/recurrent.py, dedented."""
-    source = (chapters.PACKAGE_DIR / "recurrent.py").read_text(encoding="utf-8")
-    fence = next(f for f in editions.fences(source) if f.function == function)
-    return textwrap.dedent("\n".join(source.splitlines()[fence.begin + 1:fence.end])) + "\n"
 
 
-def _variant(function: str, *edits: tuple[str, str]) -> str:
-    """The solution with each (old, new) text edit applied: one typical mistake, in sync with the solution."""
-    body = _solution(function)
-    for old, new in edits:
-        if old not in body:
-            raise ValueError(f"the solution of {function} no longer contains {old!r}: update this mistake")
-        body = body.replace(old, new)
-    return body
+_variant = functools.partial(mistakes.variant, "recurrent")
 
 
 def _class():
