@@ -84,7 +84,14 @@ def test_stub_reports_not_implemented_with_section_not_a_traceback(learner):
 def test_a_mistake_in_sigmoid_is_pointed_out_when_checking_its_backward(learner):
     folder = learner({"sigmoid": "return np.tanh(z)"})
     done = run_python(["-m", "dlmath", "check", "sigmoid", "sigmoid_backward"], folder)
-    assert "sigmoid_backward may call your sigmoid, which fails its own checks" in done.stdout
+    # sigmoid_backward builds on sigmoid: its report names sigmoid instead of a hint of its own (issue 13)
+    assert ("✗ dlmath.activations.sigmoid_backward: 0/7 checks passed — sigmoid fails its own checks; fix it first "
+            "(its report is above)") in done.stdout, done.stdout
+    backward = next(block for block in done.stdout.split("✗ ")[1:] if block.startswith("dlmath.activations.sigmoid_backward"))
+    assert "hint:" not in backward and "first failure" not in backward
+    # checked alone, it still says so: sigmoid's checks are run to tell
+    alone = run_python(["-m", "dlmath", "check", "sigmoid_backward"], folder)
+    assert "sigmoid fails its own checks; fix it first (check sigmoid to see why)" in alone.stdout, alone.stdout
 
 
 def test_an_endless_loop_is_stopped_once_not_per_case(learner):

@@ -15,12 +15,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dlmath.checking import callables
 from dlmath.checking.calling import TimeLimitExceeded, run_case, time_limit
-from dlmath.checking.cases import FunctionSpec, resolve
+from dlmath.checking.cases import FunctionSpec, public_specs, resolve
 from dlmath.checking.compare import CaseResult, judge
 
 __all__ = ["check", "run", "assert_implemented", "skip_if_missing", "report_lines", "FunctionReport"]
@@ -30,9 +30,16 @@ _loaded_mtimes: dict[str, float] = {}
 
 @dataclass(frozen=True)
 class FunctionReport:
+    """One function's public checks, and — when some of its checks also run a function it builds on that fails
+    its own checks — who is to blame (filled in by :func:`run`, see :func:`_attribute`)."""
     spec: FunctionSpec
     results: tuple[CaseResult, ...] = ()
     import_error: str = ""
+    culprits: tuple[str, ...] = ()  # every failure of its checks runs one of these, which fail their own: fix them first
+    culprits_where: str = ""  # where their reports are: "above", "below", ...
+    entangled: tuple[str, ...] = ()  # no culprit told apart: its failing checks also run these, which fail too
+    shared: tuple[int, ...] = ()  # its own code fails; these failing results also run a failing dependency
+    shared_with: tuple[str, ...] = ()  # ... namely these
 
     @property
     def n_passed(self) -> int:
@@ -65,12 +72,36 @@ class FunctionReport:
             return f"· {head}: not implemented yet — see {self.spec.section}"
         if self.passed:
             return f"✓ {head}: all {len(self.results)} checks passed"
-        lines = [f"✗ {head}: {self.n_passed}/{len(self.results)} checks passed"]
-        failure = next(r for r in self.results if not r.passed)
+        score = f"✗ {head}: {self.n_passed}/{len(self.results)} checks passed"
+        if self.culprits:  # its own code may well be right: no hint of its own, which would aim at correct code
+            return (f"{score} — {_names(self.culprits)} {_verb(self.culprits, 'fails', 'fail')} "
+                    f"{_verb(self.culprits, 'its', 'their')} own checks; fix {_verb(self.culprits, 'it', 'them')} "
+                    f"first ({self.culprits_where}). Every failing check here runs {_verb(self.culprits, 'it', 'them')}.")
+        lines = [score]
+        own = [r for i, r in enumerate(self.results) if not r.passed and i not in self.shared]
+        failure = own[0] if own else next(r for r in self.results if not r.passed)
         lines.append(f"    first failure — {failure.case.name}: {failure.problem}")
+        if self.entangled:  # each failing check also runs a failing function: either may hold the mistake
+            lines.append(f"    every failing check here also runs {_names(self.entangled)}, which "
+                         f"{_verb(self.entangled, 'fails', 'fail')} {_verb(self.entangled, 'its', 'their')} own checks "
+                         f"too: the mistake may be here or in {_verb(self.entangled, 'it', 'one of them')} — "
+                         f"compare the checks that pass with those that fail")
+            return "\n".join(lines)
         if failure.hint:
             lines.append(f"    hint: {failure.hint}")
+        if self.shared:
+            lines.append(f"    (its other failing checks also run {_names(self.shared_with)}, which "
+                         f"{_verb(self.shared_with, 'fails', 'fail')} {_verb(self.shared_with, 'its', 'their')} own checks)")
         return "\n".join(lines)
+
+
+def _names(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _verb(names, one: str, several: str) -> str:
+    return one if len(names) == 1 else several
 
 
 def _module(spec: FunctionSpec):
@@ -117,18 +148,131 @@ def _report(spec: FunctionSpec, seconds: float) -> FunctionReport:
 
 
 def run(*names: str, seconds: float = 5.0) -> list[FunctionReport]:
-    """Run the public checks for ``names`` (functions or chapter ids) and return the reports."""
-    return [_report(spec, seconds) for spec in resolve(names)]
+    """Run the public checks for ``names`` (functions or chapter ids) and return the reports.
+
+    A function whose checks fail is told apart from a function it builds on that fails its own checks (see
+    :func:`_attribute`); the checks of such a function are run for that even when it wasn't named.
+    """
+    done: dict[tuple[str, str], FunctionReport] = {}
+    reports = []
+    for spec in resolve(names):
+        key = (spec.chapter, spec.name)
+        if key not in done:
+            done[key] = _report(spec, seconds)
+        reports.append(done[key])
+    return _attribute(reports, done, seconds)
 
 
-def _dependency_notes(reports: list[FunctionReport]) -> list[str]:
-    failing = {r.spec.name for r in reports if not r.passed}
-    notes = []
-    for report in reports:
-        for used in report.spec.hints.get("uses", []):
-            if report.spec.name in failing and used in failing and report.implemented:
-                notes.append(f"note: {report.spec.name} may call your {used}, which fails its own checks — fix {used} first.")
-    return notes
+def _uses(spec: FunctionSpec, case) -> set[str]:
+    """The graded functions of its chapter one case of ``spec`` runs: the case's driver knows (a ``Value``
+    program runs the methods of its operations), else every function ``spec`` builds on may be run."""
+    find = callables.CASE_USES.get(spec.driver)
+    if find is not None:
+        try:
+            return {spec.name, *find(*case.args, **case.kwargs)}
+        except Exception:  # a case the driver can't read: assume the worst
+            pass
+    return {spec.name, *spec.builds_on}
+
+
+def _attribute(reports: list[FunctionReport], done: dict, seconds: float) -> list[FunctionReport]:
+    """Name the true culprit when a function's checks fail because of a function they also run.
+
+    Each check runs the function checked and maybe others of its chapter (:func:`_uses`). A failing function
+    is *cleared* when its checks that run nothing but itself and passing or cleared functions all pass (its
+    failures all come with another function: ``backward``'s checks built from ``__add__``); it is *wrong* when
+    such a check fails. A failing function that is not wrong names the wrong functions its failing checks run
+    — through the failing functions they run, if need be — instead of giving a hint of its own (its own code
+    may well be right); a wrong one gives the hint of its first failure that no other failing function
+    explains. The reports of functions whose failing checks run no failing function are left as they were.
+    """
+    specs = public_specs()
+
+    def report_of(chapter: str, name: str) -> FunctionReport | None:
+        if (chapter, name) not in done:
+            spec = specs.get(chapter, {}).get(name)
+            if spec is None:
+                return None
+            done[chapter, name] = _report(spec, seconds)
+        return done[chapter, name]
+
+    def failing(report: FunctionReport | None) -> bool:
+        return report is not None and not report.passed and (bool(report.import_error) or report.implemented)
+
+    # every function a failing requested function's checks may run, transitively, is checked too
+    pending = [r for r in reports if failing(r)]
+    while pending:
+        report = pending.pop()
+        names = set().union(*(_uses(report.spec, r.case) for r in report.results)) if report.results else set()
+        for name in sorted(names - {report.spec.name}):
+            if (report.spec.chapter, name) not in done and report_of(report.spec.chapter, name) is not None:
+                pending.append(done[report.spec.chapter, name])
+
+    uses = {key: [(_uses(r.spec, result.case) - {r.spec.name}, result.passed) for result in r.results]
+            for key, r in done.items()}
+    trusted = {key for key, r in done.items() if r.passed}
+    fails = {key for key, r in done.items() if failing(r)}
+
+    def alone(key, among) -> list[bool]:
+        """Pass/fail of the checks of ``key`` that run nothing but it and functions of ``among``."""
+        return [passed for others, passed in uses[key] if all((key[0], n) in among for n in others)]
+
+    changed = True
+    while changed:  # clear failing functions whose checks pass when they run only trusted company
+        changed = False
+        for key in sorted(fails - trusted):
+            evidence = alone(key, trusted)
+            if evidence and all(evidence) and not done[key].import_error:
+                trusted.add(key)
+                changed = True
+    wrong = {key for key in fails if done[key].import_error or not all(alone(key, trusted - {key}))}
+    suspects = fails - trusted  # failing functions not cleared: what may explain another's failure
+
+    def shared(key) -> dict[int, set[str]]:
+        return {i: {n for n in others if (key[0], n) in suspects and (key[0], n) != key}
+                for i, (others, passed) in enumerate(uses[key])
+                if not passed and any((key[0], n) in suspects and (key[0], n) != key for n in others)}
+
+    def roots(key, visiting: frozenset) -> set[str]:
+        if key in wrong:
+            return {key[1]}
+        found = set()
+        for names in shared(key).values():
+            for name in names:
+                if (key[0], name) not in visiting:
+                    found |= roots((key[0], name), visiting | {key})
+        return found
+
+    position = {(r.spec.chapter, r.spec.name): i for i, r in reversed(list(enumerate(reports)))}
+    attributed = []
+    for index, report in enumerate(reports):
+        key = (report.spec.chapter, report.spec.name)
+        table = shared(key) if key in fails else {}
+        if report.import_error or not table:
+            attributed.append(report)  # no failing function explains any of its failures: as it was
+            continue
+        order = list(specs.get(report.spec.chapter, {}))
+        if key in wrong:  # its own code fails; name another wrong function only where it shares a failure
+            table = {i: {n for n in names if (key[0], n) in wrong} for i, names in table.items()}
+            table = {i: names for i, names in table.items() if names}
+            if table:
+                report = replace(report, shared=tuple(sorted(table)),
+                                 shared_with=tuple(n for n in order if any(n in names for names in table.values())))
+            attributed.append(report)
+            continue
+        involved = tuple(n for n in order if any(n in names for names in table.values()))
+        culprits = tuple(n for n in order if n in roots(key, frozenset()))
+        if not culprits:
+            attributed.append(replace(report, entangled=involved))
+            continue
+        places = [position.get((report.spec.chapter, n)) for n in culprits]
+        if any(p is None for p in places):
+            where = f"check {_names(culprits)} to see why"
+        else:
+            sides = sorted({"above" if p < index else "below" for p in places})
+            where = f"{_verb(culprits, 'its report is', 'their reports are')} {' and '.join(sides)}"
+        attributed.append(replace(report, culprits=culprits, culprits_where=where))
+    return attributed
 
 
 SOLUTION_MARKER = "### BEGIN " + "SOLUTION"  # split: this file itself is not a solution
@@ -157,13 +301,11 @@ INSTRUCTOR_NOTE = ("⚠ This is the instructor edition of dlmath ({package}): it
 
 
 def report_lines(reports: list[FunctionReport], summary: bool = False) -> list[str]:
-    """The printed report: a block per function (one line each with ``summary``), notes, then the total.
+    """The printed report: a block per function (one line each with ``summary``), then the total.
 
     Against the instructor edition the report says so first, and the total says whose result it is.
     """
     lines = [r.text().splitlines()[0] if summary else r.text() for r in reports]
-    if not summary:
-        lines += _dependency_notes(reports)
     total = f"{sum(r.passed for r in reports)}/{len(reports)} functions pass all their checks"
     package = instructor_edition(reports)
     if package is not None:

@@ -105,7 +105,9 @@ def value_program(value_class, program: dict):
     leaves become nodes 0, 1, ...; each op appends a node computed from earlier nodes.
     Ops: ``add mul sub div`` (two nodes), ``pow`` (node, constant exponent),
     ``add_const radd_const mul_const rmul_const`` (node + c, c + node, node · c, c · node),
-    ``neg tanh exp`` (one node). ``backward()`` is called on the last node.
+    ``neg tanh exp`` (one node), ``lin`` (``[lin, i, j, ci, cj]``: ci · node i + cj · node j, a node wired
+    here — see :func:`weighted_sum` — so a program of ``lin`` nodes exercises ``backward()`` alone).
+    ``backward()`` is called on the last node.
 
     Returns:
         ``(values, grads)``, two float64 arrays with one entry per node, in order.
@@ -113,6 +115,9 @@ def value_program(value_class, program: dict):
     nodes = [value_class(float(x)) for x in program["leaves"]]
     for op, *operands in program["ops"]:
         a = nodes[operands[0]]
+        if op == "lin":
+            nodes.append(weighted_sum(value_class, a, nodes[operands[1]], float(operands[2]), float(operands[3])))
+            continue
         b = nodes[operands[1]] if op in ("add", "mul", "sub", "div") else (operands[1] if len(operands) > 1 else None)
         nodes.append({
             "add": lambda: a + b, "mul": lambda: a * b, "sub": lambda: a - b, "div": lambda: a / b,
@@ -126,7 +131,43 @@ def value_program(value_class, program: dict):
     return (np.array([float(n.data) for n in nodes]), np.array([float(n.grad) for n in nodes]))
 
 
+def weighted_sum(value_class, a, b, ca: float, cb: float):
+    """A node ``ca · a + cb · b`` built and wired here, with none of the learner's operators.
+
+    Its ``_backward`` passes ``ca · node.grad`` to ``a`` and ``cb · node.grad`` to ``b`` (the documented
+    contract of a node, with fixed coefficients: no graded method's local derivative), so a graph of such
+    nodes checks ``Value.backward`` — the order in which it calls ``_backward`` — independently of
+    ``__add__`` and ``__mul__``.
+    """
+    node = value_class(ca * a.data + cb * b.data, (a, b), "lin")
+
+    def pass_on():
+        a.grad += ca * node.grad
+        b.grad += cb * node.grad
+
+    node._backward = pass_on
+    return node
+
+
+# the graded methods a program's operations call (a - b is a + (-1)·b, a / b is a · b**-1, -a is a · -1)
+_OP_METHODS = {
+    "add": ("__add__",), "add_const": ("__add__",), "radd_const": ("__add__",),
+    "mul": ("__mul__",), "mul_const": ("__mul__",), "rmul_const": ("__mul__",), "neg": ("__mul__",),
+    "sub": ("__add__", "__mul__"), "div": ("__mul__", "__pow__"), "pow": ("__pow__",),
+    "tanh": ("tanh",), "exp": ("exp",), "lin": (),
+}
+
+
+def value_program_uses(program: dict) -> set[str]:
+    """The graded ``Value`` methods a program runs (``Value.backward`` always): a check of one method whose
+    program also uses another depends on that one too (see ``dlmath.checking`` for how reports use it)."""
+    return {"Value.backward"} | {f"Value.{m}" for op in program["ops"] for m in _OP_METHODS[op[0]]}
+
+
 DRIVERS = {"value_program": value_program}
+# driver → function of a case's arguments giving the graded functions that case runs, where a driver knows
+# better than the chapter's builds_on (which holds for every case of a function)
+CASE_USES = {"value_program": value_program_uses}
 
 # Later chapters add their test functions and drivers below their own heading, then register them:
 # FUNCTIONS.update(...) / DRIVERS.update(...).

@@ -64,6 +64,7 @@ class FunctionSpec:
     hints: dict = field(default_factory=dict)
     cases: tuple[Case, ...] = ()
     driver: str = ""  # for a method ("Value.tanh"): the callables.DRIVERS entry that exercises its class
+    builds_on: tuple[str, ...] = ()  # graded functions of its chapter its checks may run (the registry's builds_on)
 
     @property
     def qualname(self) -> str:
@@ -99,6 +100,8 @@ def load_chapter_file(path: Path) -> dict[str, FunctionSpec]:
             section=spec["section"],
             hints=spec.get("hints", {}),
             driver=spec.get("driver", ""),
+            # the registry's builds_on where the file has it; until then the references' hints name them as "uses"
+            builds_on=tuple(spec.get("builds_on", spec.get("hints", {}).get("uses", []))),
             cases=tuple(_case_from_json(name, c, spec.get("params", [])) for c in spec["cases"]),
         )
         for name, spec in raw["functions"].items()

@@ -44,18 +44,21 @@ NODES = ("`grads` are ∂(last node)/∂(node) for the program's nodes in the or
 ACCUMULATE = ("A node used more than once (a + a, a · a, or in two places of a diamond) receives a contribution "
               "from every use: accumulate with `self.grad += ...`, never `self.grad = ...`.")
 
+# "uses": the registry's builds_on (grading/chapters.py) — the methods the checks' programs run; the learner's
+# report names one of them that fails its own checks instead of a hint aimed at correct code
 HINTS = {
-    "Value.__add__": {"uses": ["Value.backward"], "returns": ["values", "grads"], "values": NODES},
-    "Value.__mul__": {"uses": ["Value.backward"], "returns": ["values", "grads"], "values": NODES},
-    "Value.__pow__": {"uses": ["Value.backward", "Value.__mul__", "Value.__add__"], "returns": ["values", "grads"],
+    "Value.__add__": {"uses": ["Value.__mul__", "Value.backward"], "returns": ["values", "grads"], "values": NODES},
+    "Value.__mul__": {"uses": ["Value.__add__", "Value.backward"], "returns": ["values", "grads"], "values": NODES},
+    "Value.__pow__": {"uses": ["Value.__add__", "Value.__mul__", "Value.backward"], "returns": ["values", "grads"],
                       "values": NODES},
-    "Value.tanh": {"uses": ["Value.backward", "Value.__mul__", "Value.__add__"], "returns": ["values", "grads"],
+    "Value.tanh": {"uses": ["Value.__add__", "Value.__mul__", "Value.backward"], "returns": ["values", "grads"],
                    "values": NODES,
                    "nonfinite": "tanh written through exp(2x) overflows for a large x (inf/inf = NaN): use math.tanh, "
                                 "or the form (1 − e^(−2|x|)) / (1 + e^(−2|x|)) with the sign of x."},
-    "Value.exp": {"uses": ["Value.backward", "Value.__mul__", "Value.__add__", "Value.__pow__"],
+    "Value.exp": {"uses": ["Value.__add__", "Value.__mul__", "Value.__pow__", "Value.backward"],
                   "returns": ["values", "grads"], "values": NODES},
-    "Value.backward": {"uses": ["Value.__add__", "Value.__mul__"], "returns": ["values", "grads"], "values": NODES},
+    "Value.backward": {"uses": ["Value.__add__", "Value.__mul__", "Value.__pow__", "Value.tanh", "Value.exp"],
+                       "returns": ["values", "grads"], "values": NODES},
     "dense_backward": {
         "returns": ["dx", "dW", "db"],
         "structure": "Return the tuple (dx, dW, db).",
@@ -209,6 +212,8 @@ def _tf_program(tf, program):
                 nodes.append(a * operands[1] if op == "mul_const" else operands[1] * a)
             elif op == "neg":
                 nodes.append(-a)
+            elif op == "lin":  # ci · a + cj · b, a node the checker wires itself (callables.weighted_sum)
+                nodes.append(float(operands[2]) * a + float(operands[3]) * nodes[operands[1]])
             elif op == "tanh":
                 nodes.append(tf.math.tanh(a))
             elif op == "exp":
@@ -309,10 +314,14 @@ def _value_cases(rng, audience):
                                  _program([200.0, -200.0], [("exp", 0), ("exp", 1), ("mul", 2, 3)])))
         out["Value.backward"].append(("a random graph of 40 nodes with tanh, exp and powers (nodes: 3 leaves, then the ops in order)",
                                       _random_program(rng, 3, 37, unary=True)))
-        out["Value.backward"].append(("powers in a graph: u = a ** 2, v = a ** −1, y = u · v + u ** 0.5 (nodes: a = 1.3, u, v, "
+        # the wired programs take the place of their operator versions (which a wrong __add__ or __mul__ would fail)
+        replaced = ("diamond:", "a node used 8 times", "a doubling ladder", "a random graph of 40 nodes built from")
+        out["Value.backward"] = [p for p in out["Value.backward"] if not p[0].startswith(replaced)]
+        out["Value.backward"][1:1] = _wired_programs(np.random.default_rng(505))  # own stream: the others stay put
+        out["Value.backward"].append(("powers in a graph: u = a ** 2, v = a ** −1, y = u · v − u ** 0.5 (nodes: a = 1.3, u, v, "
                                       "u · v, u ** 0.5, y)",
                                       _program([1.3], [("pow", 0, 2.0), ("pow", 0, -1.0), ("mul", 1, 2), ("pow", 1, 0.5),
-                                                       ("add", 3, 4)])))
+                                                       ("sub", 3, 4)])))
     if audience == "hidden":
         d = r()
         out["Value.__add__"] += [
@@ -360,6 +369,42 @@ def _value_cases(rng, audience):
              _program([r(0.9, 1.1)], [op for k in range(8) for op in (("mul", 2 * k, 2 * k), ("mul_const", 2 * k + 1, 0.9))])),
         ]
     return out
+
+
+WIRED = "wired by the checker, none of your operators"
+
+
+def _wired_programs(rng):
+    """Public programs of ``lin`` nodes only (ci · u + cj · v, wired by ``callables.weighted_sum``): they check
+    ``backward`` — seed, topological order, each node once — without the learner's ``__add__`` or ``__mul__``,
+    so a failure there is ``backward``'s own (and a wrong ``__add__`` can't make them fail)."""
+    r = lambda lo=-2.0, hi=2.0: float(np.round(rng.uniform(lo, hi), 4))  # noqa: E731
+    a, b = r(), r()
+    programs = [
+        (f"{WIRED}: diamond u = 2a + b, v = a − 0.5b, y = 1.5u + v (nodes: a = {a}, b = {b}, u, v, y)",
+         _program([a, b], [("lin", 0, 1, 2.0, 1.0), ("lin", 0, 1, 1.0, -0.5), ("lin", 2, 3, 1.5, 1.0)])),
+        (f"{WIRED}: p = 0.5a + 2b used 8 times, y = p + p + ... + p (nodes: a, b, p, then the partial sums)",
+         _program([r(), r()], [("lin", 0, 1, 0.5, 2.0), ("lin", 2, 2, 1.0, 1.0)]
+                  + [("lin", 3 + k, 2, 1.0, 1.0) for k in range(6)])),
+        (f"{WIRED}: a doubling ladder y_(k+1) = y_k + y_k, 12 levels (nodes: y_0, then each level)",
+         _program([r(0.5, 1.0)], [("lin", k, k, 1.0, 1.0) for k in range(12)])),
+        (f"{WIRED}: a deep chain of 150 nodes y_(k+1) = 0.97 · y_k + 0.1 · c (nodes: y_0, c = 1, then each y_k)",
+         _program([r(), 1.0], [("lin", 0 if k == 0 else k + 1, 1, 0.97, 0.1) for k in range(148)])),
+        (f"{WIRED}: a random graph of 40 nodes (nodes: 4 leaves, then the weighted sums in order)",
+         _random_wired_program(rng, 4, 36)),
+    ]
+    return programs
+
+
+def _random_wired_program(rng, n_leaves, n_ops):
+    leaves = [float(np.round(x, 4)) for x in rng.uniform(-1, 1, n_leaves)]
+    ops = []
+    for _ in range(n_ops):
+        n = n_leaves + len(ops)
+        i = max(int(rng.integers(0, n)), n - 1 - int(rng.integers(0, 4)))  # lean on recent nodes: deeper paths
+        j = int(rng.integers(0, n))
+        ops.append(("lin", i, j, float(np.round(rng.uniform(-0.9, 0.9), 2)), float(np.round(rng.uniform(-0.9, 0.9), 2))))
+    return _program(leaves, ops)
 
 
 def _random_program(rng, n_leaves, n_ops, unary):
