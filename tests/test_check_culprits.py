@@ -208,3 +208,29 @@ def test_a_learner_folder_reports_the_culprit(tmp_path, method, body, culprit_wo
     assert blocks, done.stdout  # correct methods do fail their checks here...
     for name, block in blocks.items():  # ...and each names the wrong one, with no hint of its own
         assert f"— {method} fails its own checks; fix it first" in block and "hint:" not in block, done.stdout
+
+
+def test_failures_that_no_check_tells_apart_name_both_suspects_without_a_hint(monkeypatch):
+    """f and g build on each other and every failing check runs both: no culprit can be told apart, so each
+    report shows its first failure, says the mistake may be in either, and gives no catalogued hint."""
+    from dlmath.checking.cases import Case, FunctionSpec
+    from dlmath.checking.compare import CaseResult
+
+    def spec(name, builds_on):
+        return FunctionSpec(name=name, module="m", chapter="99_x", section="99_x §1", builds_on=builds_on,
+                            cases=(Case(name, "one", (), {}), Case(name, "two", (), {})))
+
+    specs = {"f": spec("f", ("g",)), "g": spec("g", ("f",)), "h": spec("h", ("f",))}
+    verdicts = {"f": (False, False), "g": (False, True), "h": (False, True)}
+
+    def report(s, seconds):
+        return checking.FunctionReport(s, tuple(CaseResult(c, ok, "" if ok else "wrong values", "" if ok else "a hint")
+                                                for c, ok in zip(s.cases, verdicts[s.name])))
+
+    monkeypatch.setattr(checking, "public_specs", lambda: {"99_x": specs})
+    monkeypatch.setattr(checking, "_report", report)
+    done = {("99_x", n): report(specs[n], 5.0) for n in ("f", "h")}
+    f, h = checking._attribute([done["99_x", "f"], done["99_x", "h"]], done, 5.0)
+    assert (f.entangled, f.culprits, h.entangled, h.culprits) == (("g",), (), ("f",), ())
+    assert "first failure — one: wrong values" in f.text() and "hint:" not in f.text()
+    assert "runs g, which fails its own checks too: the mistake may be here or in it" in f.text()
