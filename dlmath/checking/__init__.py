@@ -199,13 +199,13 @@ def _attribute(reports: list[FunctionReport], done: dict, seconds: float) -> lis
     def failing(report: FunctionReport | None) -> bool:
         return report is not None and not report.passed and (bool(report.import_error) or report.implemented)
 
-    # every function a failing requested function's checks may run, transitively, is checked too
+    # every function the checks of a failing function may run is checked too (and so on, while they fail)
     pending = [r for r in reports if failing(r)]
     while pending:
         report = pending.pop()
         names = set().union(*(_uses(report.spec, r.case) for r in report.results)) if report.results else set()
         for name in sorted(names - {report.spec.name}):
-            if (report.spec.chapter, name) not in done and report_of(report.spec.chapter, name) is not None:
+            if (report.spec.chapter, name) not in done and failing(report_of(report.spec.chapter, name)):
                 pending.append(done[report.spec.chapter, name])
 
     uses = {key: [(_uses(r.spec, result.case) - {r.spec.name}, result.passed) for result in r.results]
