@@ -197,6 +197,7 @@ def test_a_report_with_no_failing_dependency_is_unchanged(monkeypatch):
 @pytest.mark.parametrize("method, body, culprit_words", [
     ("Value.__add__", dict((label, body) for label, _, body in HELD_OUT[CHAPTER])["add: gradient overwritten"],
      "overwrites the children's grad"),
+    ("Value.__mul__", reference._OVERWRITE_MUL, "accumulate with `self.grad += ...`"),
     ("Value.backward", reference._BACKWARD_NAIVE_RECURSION, "double counting"),
 ])
 def test_a_learner_folder_reports_the_culprit(tmp_path, method, body, culprit_words):
