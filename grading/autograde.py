@@ -25,6 +25,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import queue
 import shutil
 import textwrap
 import time
@@ -128,24 +129,36 @@ def intake_all(chapter: chapters.Chapter, root: Path, submissions: dict[str, Pat
 
 def judge_all(chapter: chapters.Chapter, submissions: dict[str, Path], jobs: int, sandboxed: bool,
               show_progress: bool) -> dict[str, tuple[dict[str, judge.FunctionVerdict], float]]:
-    """Every (submission, chain of functions) is one unit of work; ``jobs`` run at once."""
-    chains = judge.plan(chapter.id).chains
-    found: dict[str, dict] = {s: {} for s in submissions}
-    seconds: dict[str, float] = dict.fromkeys(submissions, 0.0)
+    """Every submission is one unit of work; ``jobs`` run at once, each job with a sandboxed runner of its own
+    that grades submission after submission (a fresh child per function, nothing left between them)."""
+    plan = judge.plan(chapter.id)
+    runners: queue.SimpleQueue = queue.SimpleQueue()
+    started: list[judge.Session] = []
+    found: dict[str, tuple[dict, float]] = {}
 
-    def work(student: str, chain: list[str]):
-        start = time.perf_counter()
-        verdicts = judge.judge_chain(chapter.id, submissions[student], chain, sandboxed)
-        return student, verdicts, time.perf_counter() - start
+    def work(student: str):
+        try:
+            session = runners.get_nowait()
+        except queue.Empty:
+            session = judge.Session(plan, sandboxed)
+            started.append(session)
+        try:
+            start = time.perf_counter()
+            verdicts = judge.judge_submission(chapter.id, submissions[student], sandboxed, session=session)
+            return student, verdicts, time.perf_counter() - start
+        finally:
+            runners.put(session)
 
-    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        futures = [pool.submit(work, s, chain) for s in submissions for chain in chains]
-        for future in _progress(concurrent.futures.as_completed(futures), len(futures), "judging", show_progress):
-            student, verdicts, spent = future.result()  # a GraderError (the grader's fault) stops the run
-            found[student].update(verdicts)
-            seconds[student] += spent
-    order = [g.name for g in chapter.graded]
-    return {s: ({n: found[s][n] for n in order}, seconds[s]) for s in submissions}
+    try:
+        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+            futures = [pool.submit(work, s) for s in submissions]
+            for future in _progress(concurrent.futures.as_completed(futures), len(futures), "judging", show_progress):
+                student, verdicts, spent = future.result()  # a GraderError (the grader's fault) stops the run
+                found[student] = (verdicts, spent)
+    finally:
+        for session in started:
+            session.close()
+    return {s: found[s] for s in submissions}
 
 
 # ---- step 3: nbgrader, in worker processes ---------------------------------------------------------

@@ -1,18 +1,19 @@
 """The trusted side of grading: score a submission's functions on hidden inputs.
 
-The judge never imports the submission. For each graded function F it needs a sandboxed
-runner (``grading.sandbox`` + ``grading.runner``) holding the submission's graded modules,
-the chapter's student edition of dlmath (where every graded function of the chapter is a
-stub) and, sent when F is graded, the reference code of exactly the functions F builds on
-(the chapter registry's ``builds_on``, transitively). It sends F's inputs, never an expected
-value; it checks the outputs — and whether the inputs were changed in place — in its own
-process, with the comparison the learner's checks use.
+The judge never imports the submission. It starts a sandboxed runner (``grading.sandbox`` +
+``grading.runner``): a pristine parent holding NumPy and the chapter's student edition of dlmath
+(where every graded function of the chapter is a stub), which forks a fresh child for every
+request. For each graded function F the child gets the submission's graded modules (as text),
+F's inputs — never an expected value — and the reference code of exactly the functions F
+builds on (the chapter registry's ``builds_on``, transitively); the judge checks the outputs,
+and whether the inputs were changed in place, in its own process, with the comparison the
+learner's checks use. When the child is done the parent kills and deletes everything it left
+behind, so no reference, no file and no process passes to the next function or the next
+student: one runner grades many submissions (``Session``, shared by the class-wide grader).
 
-Sandboxes are expensive to start (a Python with NumPy), so one runner grades a *chain* of
-functions whose reference sets only grow along the chain: when F is graded, every reference
-the runner has ever held is one F may build on, and F's own reference has never been there.
-A function that hangs, crashes the runner, exhausts its memory or garbles the protocol costs
-only its own points: the rest of the chain continues in a fresh runner.
+A function that hangs, crashes its child, exhausts its memory or CPU seconds, or garbles its
+reply costs only its own points; if the runner itself stops answering, the rest continues in a
+fresh one.
 
 Each function's score is ``points × weight of the passed cases / total weight`` (``compare.grade``: no
 points for a constant output): partial credit per check.
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import io
 import json
 import os
 import select
@@ -35,7 +35,6 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -49,6 +48,7 @@ from grading import chapters, editions, intake, runner, sandbox
 SECONDS_PER_FUNCTION = 10.0    # wall clock for all of one function's cases
 SECONDS_TO_LOAD = 10.0         # importing the learner's modules
 SECONDS_TO_START = 120.0       # Python + NumPy inside the sandbox (the grader's own cost, never the learner's)
+SECONDS_TO_CLEAN = 30.0        # the runner's parent, after a child: kill what is left, delete files
 REPLY_LIMIT = 64 * 1024**2     # bytes one function may send back
 HEADER_LIMIT = 4 * 1024**2
 RUNNER = Path(runner.__file__).resolve()
@@ -106,26 +106,10 @@ def closure(chapter: chapters.Chapter, name: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def chains(chapter: chapters.Chapter) -> list[list[str]]:
-    """Functions grouped so that along each group the reference sets only grow (registry order within)."""
-    groups: list[list[str]] = []
-    order = sorted(chapter.graded, key=lambda g: len(closure(chapter, g.name)))  # stable: registry order kept
-    for graded in order:
-        needs = closure(chapter, graded.name)
-        for group in groups:
-            if closure(chapter, group[-1]) <= needs:
-                group.append(graded.name)
-                break
-        else:
-            groups.append([graded.name])
-    return groups
-
-
 @dataclass(frozen=True)
 class Plan:
     chapter: chapters.Chapter
     specs: dict[str, FunctionSpec]
-    chains: list[list[str]]
     needs: dict[str, frozenset[str]]   # function → the reference functions it is graded with (closure)
     edition: Path                      # folder holding the chapter's student edition of dlmath
     given: dict[str, dict[str, str]]   # function → {module: source with what it builds on solved}
@@ -155,7 +139,7 @@ def _plan(chapter_id: str) -> Plan:
         modules = sorted({chapter.function(k).module for k in keep})
         given[name] = {m: editions.student_source((chapters.PACKAGE_DIR / f"{m}.py").read_text(encoding="utf-8"),
                                                   m, chapter_id, f"{m}.py", keep=keep) for m in modules}
-    return Plan(chapter, specs, chains(chapter), needs, folder, given)
+    return Plan(chapter, specs, needs, folder, given)
 
 
 def _world_readable(folder: Path) -> None:
@@ -168,113 +152,179 @@ def _world_readable(folder: Path) -> None:
 # ---- one runner: a sandboxed process and its protocol -------------------------------------------
 
 class RunnerFailed(Exception):
-    """The runner died, hung or said something unreadable; the message (a reason) is for the learner."""
+    """A child's reply was unreadable or the runner stopped answering; the message (a reason) is for the learner."""
 
 
 def _exit_reason(code: int) -> str:
     return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
 
 
-class Session:
-    """One runner process for one submission (a chain of functions)."""
+@dataclass
+class Done:
+    """What became of one request: the child's reply (or why there is none) and the parent's report."""
+    header: dict | None
+    payload: bytes
+    exit: int
+    cpu: float
+    timeout: bool
+    clean: bool
+    problem: str = ""   # the reply was there but unreadable
 
-    def __init__(self, plan: Plan, modules: Path, sandboxed: bool, limits: sandbox.Limits):
-        self.plan = plan
+
+class Session:
+    """One sandboxed runner: a pristine parent that forks a child per request (see ``grading.runner``).
+
+    Reusable for any number of submissions of its chapter; ``restart`` replaces a runner that
+    stopped answering (or could not clean up after a child) with a fresh one.
+    """
+
+    def __init__(self, plan: Plan, sandboxed: bool, limits: sandbox.Limits = sandbox.Limits(), keep_leftovers: bool = False):
+        """``keep_leftovers`` (tests only) skips the cleaning after each child, to show what it prevents."""
+        self.plan, self.sandboxed, self.limits, self.keep_leftovers = plan, sandboxed, limits, keep_leftovers
+        self.process = None
+        self._start()
+
+    def _start(self) -> None:
+        plan, limits = self.plan, self.limits
         _, python, numpy_path = sandbox.runtime_mounts()
-        limits = dataclasses.replace(limits, uid=(limits.uid or sandbox.fresh_uid()) if sandboxed else 0)
-        config = {"submission": "/submission", "limits": asdict(limits), "path": numpy_path + ["/edition"]}
+        modules = sorted({g.module for g in plan.chapter.graded})
+        config = {"limits": asdict(limits), "modules": modules, "sandboxed": self.sandboxed,
+                  "path": numpy_path + ["/edition"], "scratch": "/tmp", "keep_leftovers": self.keep_leftovers}
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         argv = [python, "-I", "-S", "-B", "/runner/runner.py"]
-        if sandboxed:
-            binds = {str(RUNNER.parent): "/runner", str(plan.edition): "/edition", str(modules): "/submission"}
+        self.scratch = None
+        if self.sandboxed:
+            binds = {str(RUNNER.parent): "/runner", str(plan.edition): "/edition"}
             command = sandbox.command(argv + [json.dumps(config)], binds, limits, env)
-            cwd = None
-        else:  # --no-sandbox: the same runner, isolated only by a separate process and its limits
-            config.update(submission=str(modules), path=numpy_path + [str(plan.edition)])
+        else:  # --no-sandbox: the same runner, isolated only by separate processes and their limits
+            self.scratch = tempfile.mkdtemp(prefix="dlmath-scratch-")
+            config.update(path=numpy_path + [str(plan.edition)], scratch=self.scratch)
             command = [python, "-I", "-S", "-B", str(RUNNER), json.dumps(config)]
-            cwd = tempfile.mkdtemp(prefix="dlmath-scratch-")
-        self.scratch = cwd
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, cwd=cwd, env=env if not sandboxed else {},
+                                        stderr=subprocess.PIPE, cwd=self.scratch, env=env if not self.sandboxed else {},
                                         start_new_session=True)
         try:
-            first, _ = self._receive(SECONDS_TO_START)
+            first = self._control(time.monotonic() + SECONDS_TO_START, [])
         except RunnerFailed as error:
-            raise GraderError(f"the sandbox did not start: {error}; {self._stderr()}") from None
+            raise GraderError(f"the sandbox did not start: {error}") from None
         if "fatal" in first or not first.get("ready"):
             raise GraderError(f"the runner could not start: {first.get('fatal', first)}")
 
-    def _stderr(self) -> str:
-        if self.process.poll() is None:
-            self.close()
-        try:
-            return self.process.stderr.read(4000).decode(errors="replace").strip()
-        except Exception:
-            return ""
+    def restart(self) -> None:
+        self.close()
+        self._start()
 
-    def _read(self, size: int, deadline: float) -> bytes:
-        fd, chunks, left = self.process.stdout.fileno(), [], size
-        while left:
+    def _control(self, deadline: float, data: list[bytes]) -> dict:
+        """The parent's next report (stderr); meanwhile whatever a child writes (stdout) goes to ``data``."""
+        control, replies = self.process.stderr.fileno(), self.process.stdout.fileno()
+        buffered, stored = b"", sum(map(len, data))
+        while True:
+            if len(buffered) >= runner.HEAD_SIZE:
+                header_size, payload_size = runner.unpack_lengths(buffered[:runner.HEAD_SIZE])
+                if header_size > HEADER_LIMIT or payload_size:
+                    raise RunnerFailed("the runner's report could not be read")
+                if len(buffered) >= runner.HEAD_SIZE + header_size:
+                    try:
+                        report = json.loads(buffered[runner.HEAD_SIZE:runner.HEAD_SIZE + header_size])
+                    except (ValueError, UnicodeDecodeError):
+                        raise RunnerFailed("the runner's report could not be read") from None
+                    if not isinstance(report, dict) or len(buffered) != runner.HEAD_SIZE + header_size:
+                        raise RunnerFailed("the runner's report could not be read")
+                    return report
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                continue
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                code = self.process.wait(timeout=10)
-                raise RunnerFailed(_exit_reason(code))
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
+                raise RunnerFailed("timeout")
+            ready, _, _ = select.select([control, replies], [], [], remaining)
+            if replies in ready:
+                chunk = os.read(replies, 1 << 20)
+                if chunk and stored <= REPLY_LIMIT + HEADER_LIMIT:  # beyond that: read and dropped
+                    data.append(chunk)
+                    stored += len(chunk)
+                elif not chunk and self.process.poll() is not None:
+                    raise RunnerFailed(_exit_reason(self.process.wait()))
+            if control in ready:
+                chunk = os.read(control, 1 << 16)
+                if not chunk:
+                    raise RunnerFailed(_exit_reason(self.process.wait(timeout=10)))
+                buffered += chunk
 
-    def _receive(self, seconds: float) -> tuple[dict, bytes]:
-        deadline = time.monotonic() + seconds
+    def run(self, request: dict, payload: bytes, seconds: float) -> Done:
+        """One request, answered by a fresh child; raises RunnerFailed if the runner itself failed."""
+        uid = sandbox.fresh_uid() if self.sandboxed else 0
         try:
-            header_size, payload_size = runner.unpack_lengths(self._read(runner.HEAD_SIZE, deadline))
-            if header_size > HEADER_LIMIT or payload_size > REPLY_LIMIT:
-                raise RunnerFailed(f"it sent back more than {REPLY_LIMIT // 1024**2} MB")
-            header = json.loads(self._read(header_size, deadline))
-            payload = self._read(payload_size, deadline)
-        except TimeoutError:
-            raise RunnerFailed("timeout") from None
-        except (ValueError, UnicodeDecodeError):
-            raise RunnerFailed("its reply could not be read") from None
-        if not isinstance(header, dict):
-            raise RunnerFailed("its reply could not be read")
-        return header, payload
-
-    def ask(self, header: dict, payload: bytes, seconds: float) -> tuple[dict, bytes]:
-        try:
-            self.process.stdin.write(runner.pack(header, payload))
+            self.process.stdin.write(runner.pack({**request, "uid": uid, "seconds": seconds}, payload))
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             raise RunnerFailed(_exit_reason(self.process.wait(timeout=10))) from None
-        return self._receive(seconds)
+        data: list[bytes] = []
+        report = self._control(time.monotonic() + seconds + SECONDS_TO_CLEAN, data)
+        os.set_blocking(self.process.stdout.fileno(), False)
+        try:  # the child and all it started are gone: what it wrote is in the pipe now
+            while chunk := os.read(self.process.stdout.fileno(), 1 << 20):
+                if sum(map(len, data)) <= REPLY_LIMIT + HEADER_LIMIT:
+                    data.append(chunk)
+        except BlockingIOError:
+            pass
+        finally:
+            os.set_blocking(self.process.stdout.fileno(), True)
+        try:
+            code, cpu = int(report["exit"]), float(report["cpu"])
+            timed_out, clean = bool(report["timeout"]), bool(report["clean"])
+        except (KeyError, TypeError, ValueError):
+            raise RunnerFailed("the runner's report could not be read") from None
+        header, body, problem = _one_message(b"".join(data))
+        return Done(header, body, code, cpu, timed_out, clean, problem)
 
     def close(self) -> None:
         """Kill the runner and everything it started (the sandbox's PID namespace ends with it)."""
+        if self.process is None:
+            return
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             try:
                 stream.close()
             except OSError:
                 pass
         if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)
+        self.process = None
+
+
+def _one_message(data: bytes) -> tuple[dict | None, bytes, str]:
+    """A child's reply: exactly one framed message (or nothing); anything else is unreadable."""
+    if not data:
+        return None, b"", ""
+    if len(data) > REPLY_LIMIT + HEADER_LIMIT:
+        return None, b"", f"it sent back more than {REPLY_LIMIT // 1024**2} MB"
+    if len(data) < runner.HEAD_SIZE:
+        return None, b"", "its reply could not be read"
+    header_size, payload_size = runner.unpack_lengths(data[:runner.HEAD_SIZE])
+    if header_size > HEADER_LIMIT or payload_size > REPLY_LIMIT:
+        return None, b"", f"it sent back more than {REPLY_LIMIT // 1024**2} MB"
+    if len(data) != runner.HEAD_SIZE + header_size + payload_size:
+        return None, b"", "its reply could not be read"
+    try:
+        header = json.loads(data[runner.HEAD_SIZE:runner.HEAD_SIZE + header_size])
+    except (ValueError, UnicodeDecodeError):
+        return None, b"", "its reply could not be read"
+    if not isinstance(header, dict):
+        return None, b"", "its reply could not be read"
+    return header, data[runner.HEAD_SIZE + header_size:], ""
 
 
 # ---- requests and replies --------------------------------------------------------------------------
 
-def _encode_inputs(spec: FunctionSpec) -> tuple[list[dict], bytes]:
-    """The cases' inputs for the runner (arrays in an .npz, everything else as JSON); never an expected value."""
+@functools.lru_cache(maxsize=None)
+def _encode_inputs(chapter_id: str, name: str) -> tuple[list[dict], dict, bytes]:
+    """A function's cases' inputs for the runner (arrays described in an index and sent as raw bytes,
+    everything else as JSON); never an expected value. The same for every submission: made once."""
+    spec = plan(chapter_id).specs[name]
     stored: dict[str, np.ndarray] = {}
 
     def store(value, key):
@@ -291,21 +341,18 @@ def _encode_inputs(spec: FunctionSpec) -> tuple[list[dict], bytes]:
     cases = [{"args": [store(a, f"{i}.{j}") for j, a in enumerate(case.args)],
               "kwargs": {k: store(v, f"{i}.{k}") for k, v in case.kwargs.items()}}
              for i, case in enumerate(spec.cases)]
-    buffer = io.BytesIO()
-    np.savez(buffer, **stored)
-    return cases, buffer.getvalue()
+    index, chunks = runner.pack_arrays(stored)
+    return cases, index, b"".join(chunks)
 
 
-def _arrays_of(payload: bytes) -> dict[str, np.ndarray]:
-    """The arrays of a runner's .npz reply, refusing anything that could hurt this process."""
-    if not payload:
+def _arrays_of(index, payload: bytes) -> dict[str, np.ndarray]:
+    """The arrays of a child's reply, refusing anything malformed (nothing in a reply is trusted)."""
+    if not payload and not index:
         return {}
-    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-        entries = archive.infolist()
-        if any(e.compress_type != zipfile.ZIP_STORED for e in entries) or sum(e.file_size for e in entries) > REPLY_LIMIT:
-            raise RunnerFailed("its reply could not be read")
-    with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
+    try:
+        return runner.unpack_arrays(index, payload)
+    except (ValueError, TypeError, OverflowError):
+        raise RunnerFailed("its reply could not be read") from None
 
 
 class _Unusable:
@@ -397,83 +444,94 @@ def _failed(spec: FunctionSpec, status: str, error: str) -> list[Outcome]:
     return [Outcome(status, error=error)] * len(spec.cases)
 
 
-def _grade_chain(plan: Plan, chain: list[str], modules: Path, loadable: dict[str, str], sandboxed: bool,
-                 limits: sandbox.Limits) -> dict[str, list[Outcome]]:
-    chapter, outcomes, todo = plan.chapter, {}, list(chain)
+def _without_reply(done: Done, spec: FunctionSpec, what: str, cpu_limit: float) -> list[Outcome]:
+    """The outcomes of a request whose child left no usable reply: why, in the learner's words."""
+    if done.timeout:
+        return _failed(spec, "timeout", f"{SECONDS_PER_FUNCTION:g} s for all cases" if what == "grade"
+                       else f"importing your modules took more than {SECONDS_TO_LOAD:g} s")
+    if done.exit == -signal.SIGXCPU or (done.exit == -signal.SIGKILL and done.cpu >= cpu_limit):
+        return _failed(spec, "timeout", f"{cpu_limit:g} CPU seconds" + (" for all cases" if what == "grade" else
+                                                                         " while importing your modules"))
+    if done.problem:
+        return _failed(spec, "crashed", done.problem)
+    if done.header is not None and "fatal" in done.header:  # after student code ran: its results could not be sent
+        last = (str(done.header["fatal"]).strip().splitlines() or ["?"])[-1]
+        return _failed(spec, "crashed", f"its results could not be sent back ({last[:200]})")
+    reason = _exit_reason(done.exit) if done.exit else "it ended without a reply"
+    return _failed(spec, "crashed", reason if what == "grade" else f"while importing your modules: {reason}")
+
+
+def _grade(plan: Plan, session: Session, sources: dict[str, str]) -> dict[str, list[Outcome]]:
+    """Every graded function of the chapter, each in a fresh child of ``session``'s runner."""
+    chapter, outcomes = plan.chapter, {}
     graded = [g.name for g in chapter.graded]
     module_of = {g.name: g.module for g in chapter.graded}
-    while todo:
-        session = Session(plan, modules, sandboxed, limits)
+    by_module = {m: [g for g in graded if module_of[g] == m] for m in sources}
+
+    def ask(request: dict, payload: bytes, seconds: float) -> Done | str:
         try:
-            reply, _ = session.ask({"op": "load", "modules": {m: [g for g in graded if module_of[g] == m]
-                                                              for m in loadable}}, b"", SECONDS_TO_LOAD)
-            errors = reply.get("errors", {}) if isinstance(reply.get("errors"), dict) else {}
-        except RunnerFailed as error:
-            message = (f"importing your modules took more than {SECONDS_TO_LOAD:g} s" if str(error) == "timeout"
-                       else f"while importing your modules: {error}")
-            for name in todo:
-                outcomes[name] = _failed(plan.specs[name], "crashed", message)
-            return outcomes
-        while todo:
-            name = todo.pop(0)
-            spec, module = plan.specs[name], module_of[name]
-            if module not in loadable or module in errors:
-                problem = loadable.get(module) or errors.get(module) or "missing"
-                outcomes[name] = _failed(spec, "raised", f"dlmath/{module}.py could not be used: {str(problem)[:400]}")
-                continue
-            cases, payload = _encode_inputs(spec)
-            request = {"op": "grade", "function": name, "module_of": module_of, "graded": graded,
-                       "builds_on": sorted(plan.needs[name]), "given": plan.given[name],
-                       "driver": spec.driver, "cases": cases}
+            done = session.run(request, payload, seconds)
+        except RunnerFailed as error:  # the runner itself stopped answering: a fresh one for the rest
+            session.restart()
+            return "timeout" if str(error) == "timeout" else str(error)
+        if not done.clean:
+            session.restart()
+        return done
+
+    load = ask({"op": "load", "modules": by_module, "sources": sources}, b"", SECONDS_TO_LOAD)
+    if isinstance(load, str) or load.header is None or "errors" not in load.header:
+        for name in graded:
+            spec = plan.specs[name]
+            outcomes[name] = (_failed(spec, "crashed", f"while importing your modules: {load}") if isinstance(load, str)
+                              else _without_reply(load, spec, "load", session.limits.cpu_seconds))
+        return outcomes
+    errors = load.header["errors"] if isinstance(load.header["errors"], dict) else {}
+    usable = {m: text for m, text in sources.items() if m not in errors}
+    for name in graded:
+        spec, module = plan.specs[name], module_of[name]
+        if module not in usable:
+            problem = errors.get(module) or "missing"
+            outcomes[name] = _failed(spec, "raised", f"dlmath/{module}.py could not be used: {str(problem)[:400]}")
+            continue
+        cases, index, payload = _encode_inputs(plan.chapter.id, name)
+        request = {"op": "grade", "function": name, "arrays": index, "module_of": module_of, "graded": graded,
+                   "modules": {m: by_module[m] for m in usable}, "sources": usable,
+                   "builds_on": sorted(plan.needs[name]), "given": plan.given[name],
+                   "driver": spec.driver, "cases": cases}
+        done = ask(request, payload, SECONDS_PER_FUNCTION)
+        if isinstance(done, str):
+            outcomes[name] = _failed(spec, "timeout", f"{SECONDS_PER_FUNCTION:g} s for all cases") if done == "timeout" \
+                else _failed(spec, "crashed", done)
+        elif done.header is None or done.problem or "fatal" in done.header or done.timeout:
+            outcomes[name] = _without_reply(done, spec, "grade", session.limits.cpu_seconds)
+        else:
             try:
-                reply, data = session.ask(request, payload, SECONDS_PER_FUNCTION)
-                outcomes[name] = _outcomes(spec.cases, reply, _arrays_of(data))
+                outcomes[name] = _outcomes(spec.cases, done.header, _arrays_of(done.header.get("arrays"), done.payload))
             except RunnerFailed as error:
-                if str(error) == "timeout":
-                    outcomes[name] = _failed(spec, "timeout", f"{SECONDS_PER_FUNCTION:g} s for all cases")
-                else:
-                    outcomes[name] = _failed(spec, "crashed", str(error))
-                session.close()
-                break  # the rest of the chain in a fresh runner
-        session.close()
+                outcomes[name] = _failed(spec, "crashed", str(error))
     return outcomes
 
 
-def _module_folder(sources: dict[str, tuple[str | None, str]]) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="dlmath-submission-"))
-    for module, (source, _) in sources.items():
-        if source is not None:
-            (folder / f"{module}.py").write_text(source, encoding="utf-8")
-    _world_readable(folder)
-    return folder
-
-
-def judge_chain(chapter_id: str, submission: Path, chain: list[str], sandboxed: bool = True,
-                limits: sandbox.Limits = sandbox.Limits()) -> dict[str, FunctionVerdict]:
-    """The verdicts of one chain of functions (a unit of work the class-wide grader runs in parallel)."""
-    p = plan(chapter_id)
-    sources = intake.read_modules(p.chapter, Path(submission))
-    loadable = {m: problem for m, (source, problem) in sources.items() if source is not None}
-    problems = {m: problem for m, (source, problem) in sources.items() if source is None}
-    folder = _module_folder(sources)
-    try:
-        outcomes = _grade_chain(p, chain, folder, loadable, sandboxed, limits)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    for name in chain:
-        module = p.chapter.function(name).module
-        if module in problems:
-            outcomes[name] = _failed(p.specs[name], "raised", f"{problems[module]} — it could not be graded")
-    return {name: _verdict(p.chapter, name, p.specs[name], outcomes[name]) for name in chain}
-
-
 def judge_submission(chapter_id: str, submission: Path, sandboxed: bool = True,
-                     limits: sandbox.Limits = sandbox.Limits()) -> dict[str, FunctionVerdict]:
-    """Score every graded function of ``chapter_id`` in the submission folder (which holds ``dlmath/``)."""
-    found = {}
-    for chain in plan(chapter_id).chains:
-        found.update(judge_chain(chapter_id, submission, chain, sandboxed, limits))
-    return {g.name: found[g.name] for g in chapters.get(chapter_id).graded}
+                     limits: sandbox.Limits = sandbox.Limits(), session: Session | None = None) -> dict[str, FunctionVerdict]:
+    """Score every graded function of ``chapter_id`` in the submission folder (which holds ``dlmath/``).
+
+    ``session``: a runner to reuse (the class-wide grader keeps one per job); else one is started."""
+    p = plan(chapter_id)
+    read = intake.read_modules(p.chapter, Path(submission))
+    sources = {m: source for m, (source, _) in read.items() if source is not None}
+    problems = {m: problem for m, (source, problem) in read.items() if source is None}
+    own = session is None
+    session = session or Session(p, sandboxed, limits)
+    try:
+        outcomes = _grade(p, session, sources)
+    finally:
+        if own:
+            session.close()
+    for g in p.chapter.graded:
+        if g.module in problems:
+            outcomes[g.name] = _failed(p.specs[g.name], "raised", f"{problems[g.module]} — it could not be graded")
+    return {g.name: _verdict(p.chapter, g.name, p.specs[g.name], outcomes[g.name]) for g in p.chapter.graded}
 
 
 def to_json(chapter_id: str, verdicts: dict[str, FunctionVerdict]) -> str:

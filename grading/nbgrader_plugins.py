@@ -7,6 +7,7 @@ gradebook, feedback, formgrader and export, but the checking is the sandboxed ju
 * :class:`WriteVerdicts` replaces nbgrader's ``Execute`` preprocessor. For every hidden test
   cell it writes the judge's report as the cell's output and the partial score as its result,
   which nbgrader's ``SaveAutoGrades`` then stores like any executed cell's. No notebook runs.
+* :class:`CheckCellMetadataOnce` is nbgrader's metadata check without its slowest redundant work.
 * :class:`FeedbackExporter` is ``generate_feedback``'s HTML exporter: the stock one, without
   its slowest redundant work (see there), whose index names each hidden test cell's function and
   whose long lines wrap (:func:`readable`).
@@ -27,7 +28,9 @@ from pathlib import Path
 import nbformat
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.exporters.html import Highlight2HTML, WidgetsDataTypeFilter
-from nbgrader.preprocessors import NbGraderPreprocessor
+from jinja2 import BytecodeCache
+from nbgrader.nbgraderformat import MetadataValidator, ValidationError
+from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor
 
 try:
     from jinja2 import pass_context as contextfilter
@@ -95,24 +98,63 @@ class WriteVerdicts(NbGraderPreprocessor):
         return nb, resources
 
 
+class CheckCellMetadataOnce(CheckCellMetadata):
+    """nbgrader's ``CheckCellMetadata``, without re-checking the JSON schema itself for every cell.
+
+    nbgrader validates each graded cell's metadata with ``jsonschema.validate``, which first
+    checks the schema (the same one every time): most of autograde's bookkeeping in a class. The
+    checks only read a cell's type and nbgrader metadata, so a pair that passed once passes again;
+    grade ids must still be unique within each notebook, and any failure is nbgrader's own error.
+    """
+
+    _passed: set = set()
+
+    def preprocess(self, nb, resources):
+        validator, ids = MetadataValidator(), set()
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader")
+            if meta is None:
+                continue
+            key = json.dumps([cell.cell_type, meta], sort_keys=True, default=str)
+            if key not in self._passed:
+                try:
+                    validator.validate_cell(cell)
+                except ValidationError:
+                    return super().preprocess(nb, resources)  # nbgrader's own message and log
+                self._passed.add(key)
+            if meta.get("grade") or meta.get("solution") or meta.get("locked"):
+                if meta["grade_id"] in ids:
+                    return super().preprocess(nb, resources)
+                ids.add(meta["grade_id"])
+        return nb, resources
+
+
 class FeedbackExporter(HTMLExporter):
     """nbconvert's HTML export for ``generate_feedback``, made fast for a class of near-identical notebooks.
 
-    Two costs dominate the stock exporter on a chapter notebook: rendering the same markdown
-    cells again for every student, and re-parsing the finished page (with BeautifulSoup) only
-    to add ``tabindex`` to cells and ``alt`` text to images. Here rendered markdown is
-    remembered across notebooks, and the two attributes are added to the page text directly.
-    The page is the stock exporter's, element for element (tests/test_feedback.py compares them).
+    What dominates the stock exporter on a chapter notebook, for every student again: compiling
+    the Jinja templates, rendering the same markdown cells and highlighting the same code cells,
+    and re-parsing the finished page (with BeautifulSoup) only to add ``tabindex`` to cells and
+    ``alt`` text to images. Here compiled templates, rendered markdown and highlighted code are
+    remembered across notebooks (in this process), and the two attributes are added to the page
+    text directly. The page is the stock exporter's, byte for byte once :func:`readable` has
+    made its two changes (tests/test_feedback.py compares them).
     """
 
     _rendered: dict = {}
+
+    def _create_environment(self):
+        environment = super()._create_environment()
+        environment.bytecode_cache = _TEMPLATES
+        return environment
 
     @contextfilter
     def markdown2html(self, context, source):
         if context.get("cell", {}).get("attachments"):
             return super().markdown2html(context, source)
-        key = (source, context.get("resources", {}).get("metadata", {}).get("path", ""), self.embed_images,
-               self.anchor_link_text, self.exclude_anchor_links)
+        # the notebook's folder matters only to images embedded from files
+        path = context.get("resources", {}).get("metadata", {}).get("path", "") if self.embed_images else ""
+        key = (source, path, self.embed_images, self.anchor_link_text, self.exclude_anchor_links)
         if key not in self._rendered:
             if len(self._rendered) > 4096:
                 self._rendered.clear()
@@ -123,7 +165,7 @@ class FeedbackExporter(HTMLExporter):
         language = nb.metadata.get("language_info", {})
         lexer = language.get("pygments_lexer", language.get("name", None))
         self.register_filter("highlight_code", self.filters.get(
-            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            "highlight_code", _RememberedHighlight(Highlight2HTML(pygments_lexer=lexer, parent=self))))
         resources = self._init_resources(resources)
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(
             notebook_metadata=self._nb_metadata, parent=self, resources=resources))
@@ -131,6 +173,42 @@ class FeedbackExporter(HTMLExporter):
         page = _FOCUSABLE.sub(r'\1 tabindex="0"\2', page)
         page = _IMAGE_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', page)
         return readable(page), resources
+
+
+class _InMemoryBytecode(BytecodeCache):
+    """Jinja's compiled templates, kept for every exporter of this process (the templates never change in a run)."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _InMemoryBytecode()
+
+
+class _RememberedHighlight:
+    """nbconvert's code highlighting, remembered per (source, language): most cells are the same for every student."""
+
+    _highlighted: dict = {}
+
+    def __init__(self, highlight: Highlight2HTML):
+        self.highlight = highlight
+
+    def __call__(self, source, language=None, metadata=None):
+        magics = (metadata or {}).get("magics_language")
+        key = (source, language or self.highlight.pygments_lexer, magics,
+               json.dumps(self.highlight.extra_formatter_options, sort_keys=True, default=str))
+        if key not in self._highlighted:
+            if len(self._highlighted) > 8192:
+                self._highlighted.clear()
+            self._highlighted[key] = self.highlight(source, language, metadata)
+        return self._highlighted[key]
 
 
 def readable(page: str) -> str:

@@ -10,10 +10,11 @@ import os
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
+from nbgrader.preprocessors import (AssignLatePenalties, ClearOutput, DeduplicateIds, OverwriteCells,
+                                    OverwriteKernelspec, SaveAutoGrades)
 
 from grading import chapters, editions
-from grading.nbgrader_plugins import FeedbackExporter, WriteVerdicts, refuse_unless_pipeline
+from grading.nbgrader_plugins import CheckCellMetadataOnce, FeedbackExporter, WriteVerdicts, refuse_unless_pipeline
 
 
 EXCHANGE_ENV = "DLMATH_EXCHANGE"
@@ -54,6 +55,10 @@ def configure(c, root: Path) -> None:
     # no student notebook is executed: the sandboxed judge's verdicts are written into the hidden test
     # cells instead, and only `python -m grading autograde` (which computes them) may autograde
     c.Autograde.autograde_preprocessors = [WriteVerdicts, ClearMetadataPreprocessor, SaveAutoGrades,
-                                           AssignLatePenalties, CheckCellMetadata]
+                                           AssignLatePenalties, CheckCellMetadataOnce]
+    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                                          CheckCellMetadataOnce]
+    # the notebook is validated once after all of a step's preprocessors instead of after each of them
+    c.Exporter.optimistic_validation = True
     c.Autograde.pre_convert_hook = refuse_unless_pipeline
     c.GenerateFeedback.exporter_class = FeedbackExporter

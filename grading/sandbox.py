@@ -38,7 +38,7 @@ from pathlib import Path
 class Limits:
     """What one sandboxed runner may use. The judge adds a wall-clock limit per function."""
     memory_bytes: int = 2 * 1024**3    # address space: a runaway allocation is a MemoryError
-    cpu_seconds: int = 120             # the whole runner (a chain of functions); each function also has a wall limit
+    cpu_seconds: int = 5               # one child: all of one function's cases (~100× what a reference needs; the judge adds a wall-clock limit)
     file_bytes: int = 16 * 1024**2     # largest file it may write (scratch only)
     scratch_bytes: int = 32 * 1024**2  # size of its private /tmp
     open_files: int = 64
@@ -151,8 +151,9 @@ def command(argv: list[str], binds: dict[str, str], limits: Limits, env: dict[st
             "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     if os.geteuid() == 0:
         # privileged bwrap: no user namespace (root inside would be root outside and exempt from
-        # RLIMIT_NPROC), so the runner gets just the capabilities to become `nobody`, then has none
-        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        # RLIMIT_NPROC), so the runner's parent keeps just the capabilities to make each child a user of
+        # its own (which then has none) and to kill what a child leaves running
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL"]
     else:
         args += ["--unshare-user", "--disable-userns"]
     args += runtime

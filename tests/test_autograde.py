@@ -1,4 +1,4 @@
-"""The autograde pipeline's own promises: chains that never hold an answer, refusing without a sandbox, records."""
+"""The autograde pipeline's own promises: no answer given beyond what a function builds on, refusing without a sandbox, records."""
 from __future__ import annotations
 
 import json
@@ -16,16 +16,20 @@ CHAPTER = "03_activations"
 
 
 @pytest.mark.parametrize("chapter_id", GRADED_CHAPTERS)
-def test_a_runner_never_holds_the_reference_of_a_function_before_it_is_graded(chapter_id):
+def test_a_function_is_graded_with_the_reference_code_of_what_it_builds_on_and_nothing_else(chapter_id):
+    """The only reference code a child ever receives is ``given``: every graded function of the chapter
+    is solved there if the graded function builds on it, and a stub otherwise — its own included.
+    (tests/test_runner_isolation.py shows that nothing a child received reaches the next child.)"""
     chapter = chapters.get(chapter_id)
     plan = judge.plan(chapter_id)
-    assert sorted(n for chain in plan.chains for n in chain) == sorted(g.name for g in chapter.graded)
-    for chain in plan.chains:
-        held: set[str] = set()
-        for name in chain:
-            assert name not in held and name not in plan.needs[name]
-            assert held <= plan.needs[name], f"{name} is graded next to references it doesn't build on: {held - plan.needs[name]}"
-            held |= plan.needs[name]
+    for graded in chapter.graded:
+        assert graded.name not in plan.needs[graded.name]
+        given = plan.given[graded.name]
+        assert set(given) == {chapter.function(n).module for n in plan.needs[graded.name]}
+        for other in chapter.graded:
+            if other.module in given:
+                stub = f"dlmath.{other.module}.{other.name} is not implemented yet"
+                assert (stub in given[other.module]) == (other.name not in plan.needs[graded.name]), (graded.name, other.name)
 
 
 def test_the_given_code_holds_only_what_the_function_builds_on():
