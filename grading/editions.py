@@ -144,6 +144,34 @@ def student_source(source: str, module: str, chapter_id: str, path: str = "<modu
     return "\n".join(out) + "\n"
 
 
+RAISES = "raises-exception"  # JupyterLab's Run All and nbclient run on past an error in a cell with this tag
+
+
+def graded_code_cells(notebook) -> list:
+    return [c for c in notebook.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def let_run_all_continue(path: Path) -> int:
+    """Tag the graded cells of a student-edition notebook ``raises-exception``; return how many.
+
+    With stubs, a graded cell's visible line (``dlmath.assert_implemented``) raises, which would stop
+    Run All there: the learner would never see the later cells run. The tag lets it go on. It changes
+    nothing for nbgrader: Validate still reports the cell as failing (it reads the error output, and its
+    own execution never stops), and a cell's checksum covers its source, type, grade_id and points,
+    not its tags.
+    """
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    cells = graded_code_cells(notebook)
+    for cell in cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if RAISES not in tags:
+            tags.append(RAISES)
+    nbformat.write(notebook, path)
+    return len(cells)
+
+
 def solution_lines(chapter_id: str) -> set[str]:
     """Substantive lines of every solution the chapter's release must not contain (for the leak gate).
 

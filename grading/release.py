@@ -32,6 +32,14 @@ def check_gates(chapter_id: str, release: Path) -> None:
                              cwd=release, capture_output=True, text=True)
     if imports.returncode != 0:
         problems.append(f"the student package does not import: {imports.stderr.strip().splitlines()[-1]}")
+    notebook = release / f"{chapter_id}.ipynb"
+    if notebook.is_file():
+        import nbformat
+
+        untagged = [c.metadata.nbgrader.grade_id for c in editions.graded_code_cells(nbformat.read(notebook, as_version=4))
+                    if editions.RAISES not in c.metadata.get("tags", [])]
+        if untagged:
+            problems.append(f"graded cells without the {editions.RAISES} tag (Run All would stop there): {untagged}")
     if problems:
         shutil.rmtree(release, ignore_errors=True)
         raise ReleaseError(f"release of {chapter_id} withdrawn:\n  " + "\n  ".join(problems))
@@ -47,5 +55,7 @@ def release(chapter_id: str, root: Path | None = None) -> Path:
     course.assemble_source(chapter, root)
     course.nbgrader(root, "generate_assignment", chapter.id, "--force")
     target = release_dir(chapter.id, root)
+    if (target / chapter.notebook.name).is_file():
+        editions.let_run_all_continue(target / chapter.notebook.name)  # a stub's graded cell must not stop Run All
     check_gates(chapter.id, target)
     return target

@@ -168,3 +168,41 @@ def test_a_later_solution_line_an_earlier_notebook_shows_is_not_a_leak(three_cha
         assert "total = []" not in secret and "seen = 0" in secret and "return x ** 3" in secret
     monkeypatch.setattr(editions, "_notebook_lines_by_chapter", lambda: {"03_c": {"total = []"}})
     assert "total = []" in editions.solution_lines("03_c")
+
+
+def test_run_all_goes_past_graded_cells_only(tmp_path):
+    # the tag JupyterLab and nbclient honour, on the graded cells (the ones that raise for a stub), nowhere else
+    import nbformat
+
+    graded = nbformat.v4.new_code_cell('dlmath.assert_implemented("f")', metadata={
+        "nbgrader": {"grade": True, "grade_id": "test_f", "points": 1, "locked": True, "solution": False}})
+    tagged_already = nbformat.v4.new_code_cell("x", metadata={"nbgrader": {"grade": True}, "tags": ["raises-exception"]})
+    other = nbformat.v4.new_code_cell("dlmath.check('f')", metadata={"nbgrader": {"grade": False}})
+    text = nbformat.v4.new_markdown_cell("# 01", metadata={"nbgrader": {"grade": True}})
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[graded, tagged_already, other, text]), path)
+    assert editions.let_run_all_continue(path) == 2
+    cells = nbformat.read(path, as_version=4).cells
+    assert [c.metadata.get("tags") for c in cells] == [["raises-exception"], ["raises-exception"], None, None]
+    assert cells[0].metadata.nbgrader == graded.metadata.nbgrader  # nbgrader's metadata untouched
+    from nbgrader.utils import compute_checksum
+    assert compute_checksum(cells[0]) == compute_checksum(graded)  # so Validate sees no changed test cell
+
+
+def test_a_graded_cells_stub_shows_one_line_naming_function_file_and_section():
+    from dlmath.checking import STUB_LINE_WIDTH, StubNotImplemented
+    from dlmath.checking.cases import resolve
+
+    for chapter in chapters.CHAPTERS.values():
+        for graded in chapter.graded:
+            (spec,) = resolve([f"{graded.module}.{graded.name}"])
+            error = StubNotImplemented(spec)
+            (line,) = error._render_traceback_()  # IPython shows exactly these lines instead of a traceback
+            section = "§" + spec.section.split("§")[1]
+            assert line.startswith(graded.name + " ") and f"dlmath/{graded.module}.py" in line and section in line
+            assert "not implemented" in line
+            # nbgrader validate cuts a line at 87 characters after its 4-space indent: function, file and
+            # section always survive (only the longest names lose the tail)
+            assert len(line) <= STUB_LINE_WIDTH or line.index(section) + len(section) < STUB_LINE_WIDTH
+            assert isinstance(error, NotImplementedError) and type(error).__name__ == "NotImplementedError"
+            assert str(error) == f"dlmath.{graded.module}.{graded.name} is not implemented yet — see {spec.section}"

@@ -327,12 +327,30 @@ def check(*names: str, seconds: float = 5.0) -> None:
     print("\n".join(lines))
 
 
+# nbgrader validate cuts each line of an error at 87 characters (Validator.width 90, minus 3) after a
+# 4-space indent: the one line a stub shows fits in what is left
+STUB_LINE_WIDTH = 83
+
+
 class StubNotImplemented(NotImplementedError):
-    """A graded cell's stub: shown by IPython — and so by nbgrader's Validate — as one line naming the
-    function and its section, without a traceback into dlmath.checking."""
+    """A graded cell's stub: shown by IPython — and so by Run All and nbgrader's Validate — as one line
+    naming the function, its file and its section, without a traceback into dlmath.checking.
+
+    ``str()`` keeps the full message (``dlmath.<module>.<fn> is not implemented yet — see <section>``).
+    """
+
+    def __init__(self, spec: FunctionSpec):
+        super().__init__(f"{spec.qualname} is not implemented yet — see {spec.section}")
+        # "03_activations §2.2" → "§2.2": the notebook showing the line is that chapter's
+        _, _, section = spec.section.partition(" §")
+        section = f"§{section}" if section else spec.section
+        where = f"dlmath/{spec.module.replace('.', '/')}.py"
+        self.line = f"{spec.name} is not implemented yet: write it in {where} ({section})"
+        if len(self.line) > STUB_LINE_WIDTH:  # a long name: what and where first, so nothing that matters is cut
+            self.line = f"{spec.name} ({where}, {section}): not implemented"
 
     def _render_traceback_(self):
-        return [f"NotImplementedError: {self}"]
+        return [self.line]
 
 
 StubNotImplemented.__name__ = StubNotImplemented.__qualname__ = "NotImplementedError"  # what a notebook's error names
@@ -350,7 +368,7 @@ def assert_implemented(name: str) -> None:
     # only this function's own stub counts: a stub it calls (Value.tanh needs Value.backward)
     # is that function's business, and grading replaces it with the reference
     if outcome.status == "not_implemented" and (not outcome.error or outcome.error.startswith(spec.qualname + " ")):
-        raise StubNotImplemented(f"{spec.qualname} is not implemented yet — see {spec.section}")
+        raise StubNotImplemented(spec)
 
 
 @contextlib.contextmanager
