@@ -7,7 +7,8 @@ For each chapter (default: 03_activations and 05_backprop) the simulated class o
 that kills its process and a tamperer) is written K times under different student ids, then
 
 * ``python -m grading autograde`` grades it (intake, sandboxed judge, nbgrader bookkeeping,
-  feedback, export), ``--jobs`` at a time;
+  feedback, export), ``--jobs`` at a time; its CPU seconds are printed too (on a busy machine
+  they say more than the wall time);
 * plain nbgrader grades the same submissions in a copy of the course: ``nbgrader autograde``
   executing every notebook (the hidden test cells call the judge as an instructor's run does),
   ``generate_feedback`` and ``export``, as nbgrader does it out of the box.
@@ -17,6 +18,7 @@ Figures from one run on this machine (it's noisy: compare numbers from the same 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -74,14 +76,18 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="dlmath-bench-") as tmp:
             root = Path(tmp) / "course"
             n = write_class(chapter_id, root, args.copies)
+            before = os.times()
             result = autograde(chapter_id, root, jobs=args.jobs, log=lambda *_: None)
+            after = os.times()
+            cpu = sum(after[:4]) - sum(before[:4])  # this process and the children it waited for
             stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.stages.items())
-            print(f"{chapter_id}: {n} submissions")
+            print(f"{chapter_id}: {n} submissions (load average {os.getloadavg()[0]:.1f})")
             print(f"  sandboxed pipeline, {result.jobs} at a time: {result.seconds:.1f} s, "
-                  f"{result.seconds_per_submission:.2f} s per submission ({stages})")
+                  f"{result.seconds_per_submission:.2f} s per submission ({stages}); "
+                  f"{cpu:.1f} CPU seconds, {cpu / n:.2f} per submission")
             slowest = max(result.students, key=lambda s: s.judge_seconds)
             print(f"    judge per submission: median {sorted(s.judge_seconds for s in result.students)[n // 2]:.2f} s "
-                  f"(CPU time summed over its chains), slowest {slowest.judge_seconds:.1f} s ({slowest.student})")
+                  f"(wall, its functions one after another), slowest {slowest.judge_seconds:.1f} s ({slowest.student})")
             if not args.skip_plain:
                 seconds = plain_nbgrader(chapter_id, root, Path(tmp) / "plain")
                 print(f"  plain nbgrader (executes every notebook, serial): {seconds:.1f} s, {seconds / n:.2f} s per submission")

@@ -6,10 +6,12 @@ One pipeline, each step a function:
    no symbolic link followed, no special file opened, no oversized file read; a missing or
    broken notebook replaced by the released one. ``submitted/`` is never modified.
 2. **judge** — run each submission's functions in the sandbox on hidden inputs and compare in
-   this process (``grading.judge``), ``--jobs`` at a time (default: every core).
-3. **nbgrader** — ``autograde`` on the intake copies, where the judge's verdicts are written into
-   the hidden test cells instead of executing anything (``grading.nbgrader_plugins``), then
-   ``generate_feedback``; both in parallel worker processes, gradebook writes one at a time.
+   this process (``grading.judge``), ``--jobs`` at a time (default: every core), each job with one
+   sandboxed runner that grades submission after submission.
+3. **nbgrader** — as soon as a submission is judged: ``autograde`` on its intake copy, where the
+   judge's verdicts are written into the hidden test cells instead of executing anything
+   (``grading.nbgrader_plugins``), then ``generate_feedback``; in bookkeeper processes working
+   alongside the judge, gradebook writes one at a time.
 4. **check** — the gradebook must hold exactly the judge's scores, and the hidden fixture, the
    release and the source must be byte for byte what they were before the run.
 5. **export** — ``course/grades.csv``, and ``course/autograde/<chapter>.json``: the record of this
@@ -127,14 +129,14 @@ def intake_all(chapter: chapters.Chapter, root: Path, submissions: dict[str, Pat
             for student, folder in submissions.items()}
 
 
-def judge_all(chapter: chapters.Chapter, submissions: dict[str, Path], jobs: int, sandboxed: bool,
-              show_progress: bool) -> dict[str, tuple[dict[str, judge.FunctionVerdict], float]]:
-    """Every submission is one unit of work; ``jobs`` run at once, each job with a sandboxed runner of its own
-    that grades submission after submission (a fresh child per function, nothing left between them)."""
+def judge_each(chapter: chapters.Chapter, submissions: dict[str, Path], jobs: int, sandboxed: bool,
+               show_progress: bool):
+    """Yield (student, verdicts, seconds) as each submission is judged. Every submission is one unit of work;
+    ``jobs`` run at once, each job with a sandboxed runner of its own that grades submission after
+    submission (a fresh child per function, nothing left behind between them)."""
     plan = judge.plan(chapter.id)
     runners: queue.SimpleQueue = queue.SimpleQueue()
     started: list[judge.Session] = []
-    found: dict[str, tuple[dict, float]] = {}
 
     def work(student: str):
         try:
@@ -152,34 +154,32 @@ def judge_all(chapter: chapters.Chapter, submissions: dict[str, Path], jobs: int
     try:
         with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
             futures = [pool.submit(work, s) for s in submissions]
-            for future in _progress(concurrent.futures.as_completed(futures), len(futures), "judging", show_progress):
-                student, verdicts, spent = future.result()  # a GraderError (the grader's fault) stops the run
-                found[student] = (verdicts, spent)
+            for future in _progress(concurrent.futures.as_completed(futures), len(futures), "grading", show_progress):
+                yield future.result()  # a GraderError (the grader's fault) stops the run
     finally:
         for session in started:
             session.close()
-    return {s: found[s] for s in submissions}
 
 
 # ---- step 3: nbgrader, in worker processes ---------------------------------------------------------
 
-def _nbgrader_batch(root: Path, chapter_id: str, students: list[str], verdict_dir: Path) -> dict[str, str]:
-    """autograde + generate_feedback for some students (one worker); returns student → error ('' if fine)."""
+_apis: dict = {}
+
+
+def _nbgrader_one(root: Path, chapter_id: str, student: str, verdict_dir: Path) -> str:
+    """autograde + generate_feedback for one student, in a bookkeeper process; returns the error ('' if fine)."""
     previous = os.environ.get(VERDICTS_ENV)
     os.environ[VERDICTS_ENV] = str(verdict_dir)  # lets nbgrader's autograde through (nbgrader_plugins)
     # nbgrader 0.9 on SQLAlchemy 2 warns about its own session handling on every submission: noise here
     warnings.filterwarnings("ignore", message=".*not in session.*")
     try:
-        api = course.api(root, {"CourseDirectory.submitted_directory": "intake"})
-        errors = {}
-        for student in students:
-            with open(root / ".gradebook.lock", "a") as lock:  # SQLite has one writer: one autograde at a time
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                result = api.autograde(chapter_id, student, force=True, create=True)
-            if result["success"]:
-                result = api.generate_feedback(chapter_id, student, force=True)
-            errors[student] = "" if result["success"] else (result.get("error") or result.get("log") or "failed")[-1500:]
-        return errors
+        if root not in _apis:
+            _apis[root] = course.api(root, {"CourseDirectory.submitted_directory": "intake"})
+        api = _apis[root]
+        result = api.autograde(chapter_id, student, force=True, create=True)
+        if result["success"]:
+            result = api.generate_feedback(chapter_id, student, force=True)
+        return "" if result["success"] else (result.get("error") or result.get("log") or "failed")[-1500:]
     finally:
         if previous is None:
             os.environ.pop(VERDICTS_ENV, None)
@@ -187,19 +187,74 @@ def _nbgrader_batch(root: Path, chapter_id: str, students: list[str], verdict_di
             os.environ[VERDICTS_ENV] = previous
 
 
-def nbgrader_all(chapter: chapters.Chapter, root: Path, students: list[str], verdict_dir: Path, jobs: int,
-                 show_progress: bool) -> dict[str, str]:
-    workers = max(1, min(jobs, len(students)))
-    shards = [students[i::workers] for i in range(workers)]
-    if workers == 1:
-        return _nbgrader_batch(root, chapter.id, students, verdict_dir)
-    errors = {}
-    context = multiprocessing.get_context("fork")  # workers start with nbgrader already imported
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(_nbgrader_batch, root, chapter.id, shard, verdict_dir) for shard in shards]
-        for future in _progress(concurrent.futures.as_completed(futures), len(futures), "nbgrader", show_progress):
-            errors.update(future.result())
-    return errors
+def _ready(root: Path) -> None:
+    """A bookkeeper's first task (it exists, forked, before any judging thread does): its gradebook
+    sessions take turns with the other bookkeepers'."""
+    _one_gradebook_session_at_a_time(root / ".gradebook.lock")
+
+
+def _one_gradebook_session_at_a_time(lock_path: Path) -> None:
+    """SQLite has one writer: while this process is inside ``with Gradebook(...)`` (every gradebook access
+    nbgrader makes), it holds an exclusive lock on ``lock_path``. The notebooks are processed in parallel;
+    only the gradebook reads and writes take turns. For bookkeeper processes only (they are ours alone)."""
+    from nbgrader.api import Gradebook
+
+    if getattr(Gradebook, "_dlmath_turns", None):
+        return
+    enter, leave, depth = Gradebook.__enter__, Gradebook.__exit__, {"n": 0, "lock": None}
+
+    def release():
+        depth["n"] -= 1
+        if depth["n"] == 0:
+            depth["lock"].close()  # closing the file releases the lock
+
+    def entered(self):
+        if depth["n"] == 0:  # (nbgrader may open a gradebook inside another: one lock per process)
+            depth["lock"] = open(lock_path, "a")
+            fcntl.flock(depth["lock"], fcntl.LOCK_EX)
+        depth["n"] += 1
+        try:
+            return enter(self)
+        except BaseException:
+            release()
+            raise
+
+    def left(self, *exc):
+        try:
+            return leave(self, *exc)
+        finally:
+            release()
+
+    Gradebook.__enter__, Gradebook.__exit__, Gradebook._dlmath_turns = entered, left, True
+
+
+def grade_each(chapter: chapters.Chapter, root: Path, submissions: dict[str, Path], notes: dict[str, list[str]],
+               jobs: int, sandboxed: bool, show_progress: bool, stages: dict) -> tuple[dict[str, Graded], dict[str, str]]:
+    """Steps 2 and 3, overlapped: each submission's verdicts go to nbgrader as soon as the judge has them.
+
+    nbgrader runs in bookkeeper processes (one per job; gradebook writes one at a time), forked
+    before the judging threads start. ``stages`` gets the judging time and nbgrader's tail after it."""
+    verdict_dir = root / "verdicts" / chapter.id
+    shutil.rmtree(verdict_dir, ignore_errors=True)
+    verdict_dir.mkdir(parents=True)
+    results, pending = {}, {}
+    workers = max(1, min(jobs, len(submissions)))
+    context = multiprocessing.get_context("fork")  # bookkeepers start with the grader already imported
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as bookkeepers:
+        for ready in [bookkeepers.submit(_ready, root) for _ in range(workers)]:
+            ready.result()
+        mark = time.perf_counter()
+        for student, verdicts, seconds in judge_each(chapter, submissions, jobs, sandboxed, show_progress):
+            graded = results[student] = Graded(student, verdicts, seconds,
+                                               notes[student] + ([] if sandboxed else [UNSANDBOXED_NOTE]))
+            record = json.loads(judge.to_json(chapter.id, graded.verdicts))
+            verdict_path(verdict_dir, student).write_text(json.dumps({**record, "notes": graded.notes}), encoding="utf-8")
+            pending[student] = bookkeepers.submit(_nbgrader_one, root, chapter.id, student, verdict_dir)
+        stages["judge"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        errors = {student: future.result() for student, future in pending.items()}
+        stages["nbgrader"] = time.perf_counter() - mark
+    return {s: results[s] for s in submissions}, errors
 
 
 # ---- steps 4–5: check the gradebook, export ---------------------------------------------------------
@@ -286,22 +341,7 @@ def autograde(chapter_id: str, root: Path | None = None, jobs: int | None = None
     notes = intake_all(chapter, root, submissions)
     stages["intake"] = time.perf_counter() - start
 
-    mark = time.perf_counter()
-    judged = judge_all(chapter, submissions, jobs, sandboxed, show_progress)
-    stages["judge"] = time.perf_counter() - mark
-    results = {s: Graded(s, verdicts, seconds, notes[s] + ([] if sandboxed else [UNSANDBOXED_NOTE]))
-               for s, (verdicts, seconds) in judged.items()}
-
-    verdict_dir = root / "verdicts" / chapter.id
-    shutil.rmtree(verdict_dir, ignore_errors=True)
-    verdict_dir.mkdir(parents=True)
-    for student, graded in results.items():
-        record = json.loads(judge.to_json(chapter.id, graded.verdicts))
-        verdict_path(verdict_dir, student).write_text(json.dumps({**record, "notes": graded.notes}), encoding="utf-8")
-
-    mark = time.perf_counter()
-    errors = nbgrader_all(chapter, root, list(results), verdict_dir, jobs, show_progress)
-    stages["nbgrader"] = time.perf_counter() - mark
+    results, errors = grade_each(chapter, root, submissions, notes, jobs, sandboxed, show_progress, stages)
 
     mark = time.perf_counter()
     for student, error in errors.items():

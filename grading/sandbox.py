@@ -32,13 +32,15 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
+from dlmath.checking.calling import GRADING_CPU_SECONDS
+
 
 
 @dataclass(frozen=True)
 class Limits:
     """What one sandboxed runner may use. The judge adds a wall-clock limit per function."""
     memory_bytes: int = 2 * 1024**3    # address space: a runaway allocation is a MemoryError
-    cpu_seconds: int = 5               # one child: all of one function's cases (~100× what a reference needs; the judge adds a wall-clock limit)
+    cpu_seconds: int = GRADING_CPU_SECONDS  # one child: all of one function's cases (≥ 40× any reference; plus a wall-clock limit)
     file_bytes: int = 16 * 1024**2     # largest file it may write (scratch only)
     scratch_bytes: int = 32 * 1024**2  # size of its private /tmp
     open_files: int = 64

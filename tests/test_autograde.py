@@ -77,13 +77,12 @@ def test_no_sandbox_grades_but_says_so_in_the_summary_the_feedback_and_the_recor
 
 @pytest.mark.slow
 def test_a_grader_file_changed_during_grading_stops_the_run(small_class, monkeypatch):
-    judge_all = pipeline.judge_all
+    judge_each = pipeline.judge_each
 
     def tampering(*args, **kwargs):
-        found = judge_all(*args, **kwargs)
+        yield from judge_each(*args, **kwargs)
         (small_class / "release" / CHAPTER / "dlmath" / "activations.py").write_text("# changed\n")
-        return found
 
-    monkeypatch.setattr(pipeline, "judge_all", tampering)
+    monkeypatch.setattr(pipeline, "judge_each", tampering)
     with pytest.raises(judge.GraderError, match="changed during grading"):
         pipeline.autograde(CHAPTER, small_class, jobs=1)

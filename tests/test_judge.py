@@ -110,3 +110,20 @@ def test_harness_returns_a_plain_float_and_writes_nothing_to_stderr(learner):
     assert done.stderr == ""
     assert done.stdout.strip().splitlines()[-1] == "float 0.666667"  # the two failed extremes weigh a third
     assert "6/8 hidden checks passed" in done.stdout and "hint: np.exp overflowed" in done.stdout
+
+
+def test_a_slow_function_is_told_by_its_public_checks_before_hidden_grading_stops_it(learner):
+    """Hidden grading gives a function GRADING_CPU_SECONDS for all its cases; public checks that take more
+    than SLOW_CPU_SECONDS say so, so a learner hears about it before a grade depends on it."""
+    burn = "import time\nstart = time.process_time()\nwhile time.process_time() - start < {seconds}:\n    pass\n"
+    solution = "return 0.5 * (1 + np.tanh(0.5 * z))"
+    folder = learner({"sigmoid": burn.format(seconds=0.1) + solution, "tanh": burn.format(seconds=0.6) + "return np.tanh(z)"})
+    done = run_python(["-m", "dlmath", "check", "sigmoid", "tanh"], folder)
+    lines = done.stdout.splitlines()
+    for name in ("sigmoid", "tanh"):
+        at = next(i for i, line in enumerate(lines) if f"activations.{name}:" in line)
+        assert "checks passed" in lines[at] and "but slowly" in lines[at + 1], done.stdout
+    verdicts = judge_submission(CHAPTER, folder)
+    assert verdicts["sigmoid"].score == verdicts["sigmoid"].points  # slow, but within the budget: full marks
+    assert verdicts["tanh"].score == 0  # ~0.6 s per case: past the budget
+    assert all("2 CPU seconds for all cases" in c.problem for c in verdicts["tanh"].checks), verdicts["tanh"].report()

@@ -15,11 +15,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dlmath.checking import callables
-from dlmath.checking.calling import TimeLimitExceeded, run_case, time_limit
+from dlmath.checking.calling import GRADING_CPU_SECONDS, SLOW_CPU_SECONDS, TimeLimitExceeded, run_case, time_limit
 from dlmath.checking.cases import FunctionSpec, public_specs, resolve
 from dlmath.checking.compare import CaseResult, judge
 
@@ -40,6 +41,7 @@ class FunctionReport:
     entangled: tuple[str, ...] = ()  # no culprit told apart: its failing checks also run these, which fail too
     shared: tuple[int, ...] = ()  # its own code fails; these failing results also run a failing dependency
     shared_with: tuple[str, ...] = ()  # ... namely these
+    cpu_seconds: float = 0.0  # what its public checks took
 
     @property
     def n_passed(self) -> int:
@@ -71,7 +73,7 @@ class FunctionReport:
                 return f"· {head}: waits for {waiting}"
             return f"· {head}: not implemented yet — see {self.spec.section}"
         if self.passed:
-            return f"✓ {head}: all {len(self.results)} checks passed"
+            return f"✓ {head}: all {len(self.results)} checks passed" + self._slow()
         score = f"✗ {head}: {self.n_passed}/{len(self.results)} checks passed"
         if self.culprits:  # its own code may well be right: no hint of its own, which would aim at correct code
             return (f"{score} — {_names(self.culprits)} {_verb(self.culprits, 'fails', 'fail')} "
@@ -93,6 +95,13 @@ class FunctionReport:
             lines.append(f"    (its other failing checks also run {_names(self.shared_with)}, which "
                          f"{_verb(self.shared_with, 'fails', 'fail')} {_verb(self.shared_with, 'its', 'their')} own checks)")
         return "\n".join(lines)
+
+    def _slow(self) -> str:
+        if self.cpu_seconds <= SLOW_CPU_SECONDS:
+            return ""
+        return (f"\n    but slowly: {self.cpu_seconds:.1f} CPU seconds for these checks, and hidden grading gives a function "
+                f"{GRADING_CPU_SECONDS:g} CPU seconds for all its (more numerous) checks — replace Python loops over "
+                f"entries with whole-array NumPy operations")
 
 
 def _names(names) -> str:
@@ -137,14 +146,14 @@ def _report(spec: FunctionSpec, seconds: float) -> FunctionReport:
         where = f" (line {error.lineno})" if isinstance(error, SyntaxError) else ""
         return FunctionReport(spec, import_error=f"dlmath/{spec.module}.py could not be used: "
                                                  f"{type(error).__name__}: {error}{where}")
-    results = []
+    results, start = [], time.process_time()
     for case in spec.cases:
         outcome = run_case(function, case, seconds)
         results.append(judge(case, outcome, spec.hints))
         if outcome.status in ("timeout", "not_implemented"):  # the rest would go the same way: don't wait for it
             results += [judge(rest, outcome, spec.hints) for rest in spec.cases[len(results):]]
             break
-    return FunctionReport(spec, tuple(results))
+    return FunctionReport(spec, tuple(results), cpu_seconds=time.process_time() - start)
 
 
 def run(*names: str, seconds: float = 5.0) -> list[FunctionReport]:

@@ -20,6 +20,10 @@ from dlmath.checking.cases import Case
 from dlmath.checking.compare import Outcome
 
 
+GRADING_CPU_SECONDS = 2   # hidden grading: CPU seconds one function gets for all its cases (grading.sandbox)
+SLOW_CPU_SECONDS = 0.5    # public checks slower than this in total are flagged: the hidden ones are more
+
+
 class TimeLimitExceeded(BaseException):
     """Raised inside a call that ran past its time limit (a BaseException, so `except Exception` can't swallow it)."""
 
