@@ -7,6 +7,7 @@ student package imports.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -34,10 +35,9 @@ def check_gates(chapter_id: str, release: Path) -> None:
         problems.append(f"the student package does not import: {imports.stderr.strip().splitlines()[-1]}")
     notebook = release / f"{chapter_id}.ipynb"
     if notebook.is_file():
-        import nbformat
-
-        untagged = [c.metadata.nbgrader.grade_id for c in editions.graded_code_cells(nbformat.read(notebook, as_version=4))
-                    if editions.RAISES not in c.metadata.get("tags", [])]
+        untagged = [c["metadata"]["nbgrader"]["grade_id"]
+                    for c in editions.graded_code_cells(json.loads(notebook.read_text(encoding="utf-8")))
+                    if editions.RAISES not in c["metadata"].get("tags", [])]
         if untagged:
             problems.append(f"graded cells without the {editions.RAISES} tag (Run All would stop there): {untagged}")
     if problems:
@@ -47,13 +47,52 @@ def check_gates(chapter_id: str, release: Path) -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
 
+def new_gradebook(root: Path) -> bool:
+    """Create the course's ``gradebook.db`` if it doesn't exist, exactly as nbgrader's ``Gradebook`` does — its tables,
+    and an ``alembic_version`` stamped with the head of nbgrader's migrations — but reading that head in this
+    process: nbgrader runs the ``alembic heads`` command for it, which imports nbgrader again (~5 s of every
+    release into a fresh course directory). Returns whether it created one."""
+    path = root / "gradebook.db"
+    if path.exists():
+        return False
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.api import Base
+    from nbgrader.dbutil import _temp_alembic_ini
+    from sqlalchemy import create_engine, text
+
+    url = f"sqlite:///{path.resolve()}"  # CourseDirectory.db_url's default
+    with _temp_alembic_ini(url) as ini:
+        head = ScriptDirectory.from_config(Config(ini)).get_current_head()  # what `alembic heads` prints
+    engine = create_engine(url, future=True)
+    try:
+        Base.metadata.create_all(bind=engine)
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);"))
+            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head);"), {"head": head})
+    finally:
+        engine.dispose()
+    return True
+
+
+def generate_assignment(chapter_id: str, root: Path) -> None:
+    """``nbgrader generate_assignment <chapter> --force`` in the course directory, run in this process through
+    nbgrader's own API with the course's ``nbgrader_config.py`` (the command would spend ~5 s per chapter
+    starting Python and importing nbgrader: ``make lab`` releases every chapter, the tests a dozen)."""
+    done = course.api(root).generate_assignment(chapter_id, force=True, create=True)
+    if not done.get("success"):
+        raise RuntimeError(f"nbgrader generate_assignment {chapter_id} failed:\n{done.get('log', '')[-3000:]}\n"
+                           f"{done.get('error', '')[-3000:]}")
+
+
 def release(chapter_id: str, root: Path | None = None) -> Path:
     """Build ``course/release/<chapter>/`` and return its path."""
     chapter = chapters.get(chapter_id)
     root = root or course.root()
     course.prepare(root)
     course.assemble_source(chapter, root)
-    course.nbgrader(root, "generate_assignment", chapter.id, "--force")
+    new_gradebook(root)
+    generate_assignment(chapter.id, root)
     target = release_dir(chapter.id, root)
     if (target / chapter.notebook.name).is_file():
         editions.let_run_all_continue(target / chapter.notebook.name)  # a stub's graded cell must not stop Run All

@@ -204,3 +204,25 @@ def test_course_source_never_holds_a_later_chapters_solution(tmp_path_factory):
     layers = (root / "source" / "02_forward" / "dlmath" / "layers.py").read_text()
     assert "dlmath.layers.dense_backward is not implemented yet" in layers  # 05's function, stubbed
     assert editions.find_leaks(root / "release" / "02_forward", "05_backprop") == []
+
+
+def test_a_new_gradebook_is_the_one_nbgrader_creates(tmp_path):
+    # release() creates the gradebook itself (nbgrader would spend ~5 s on an `alembic heads` command); it must be
+    # the database nbgrader's Gradebook makes: same tables, indexes and migration stamp, and nbgrader opens it as its own
+    import sqlite3
+
+    from nbgrader.api import Gradebook
+
+    theirs, ours = tmp_path / "nbgrader", tmp_path / "ours"
+    theirs.mkdir(), ours.mkdir()
+    Gradebook(f"sqlite:///{theirs / 'gradebook.db'}", course_id="dlmath").close()
+    assert releasing.new_gradebook(ours) and not releasing.new_gradebook(ours)  # once only
+    with Gradebook(f"sqlite:///{ours / 'gradebook.db'}", course_id="dlmath") as gradebook:
+        gradebook.add_assignment("03_activations")
+
+    def schema(folder):
+        with sqlite3.connect(folder / "gradebook.db") as db:
+            return (sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")),
+                    db.execute("SELECT version_num FROM alembic_version").fetchall())
+
+    assert schema(ours) == schema(theirs) and len(schema(ours)[0]) > 10
