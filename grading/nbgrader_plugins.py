@@ -7,6 +7,8 @@ gradebook, feedback, formgrader and export, but the checking is the sandboxed ju
 * :class:`WriteVerdicts` replaces nbgrader's ``Execute`` preprocessor. For every hidden test
   cell it writes the judge's report as the cell's output and the partial score as its result,
   which nbgrader's ``SaveAutoGrades`` then stores like any executed cell's. No notebook runs.
+  It also appends the submitted graded modules (the work is in ``dlmath/*.py``, which nbgrader's
+  formgrader and feedback don't show) as a last markdown cell.
 * :class:`CheckCellMetadataOnce` is nbgrader's metadata check without its slowest redundant work.
 * :class:`FeedbackExporter` is ``generate_feedback``'s HTML exporter: the stock one, without
   its slowest redundant work (see there), whose index names each hidden test cell's function and
@@ -67,6 +69,21 @@ def notes_cell(notes: list[str]) -> nbformat.NotebookNode:
     return nbformat.v4.new_markdown_cell(f"**Grading notes**\n\n{lines}")
 
 
+def code_cell(chapter: chapters.Chapter, folder: Path) -> nbformat.NotebookNode:
+    """A markdown cell showing the graded modules as submitted (read as intake reads them)."""
+    from grading.intake import read_modules
+
+    parts = ["## The graded code, as submitted\n\nWhat the hidden tests above ran: the chapter's graded "
+             "modules from the submission."]
+    for module, (source, problem) in read_modules(chapter, folder).items():
+        if source is None:
+            parts.append(f"### `dlmath/{module}.py`\n\n{problem}")
+            continue
+        fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", source)), default=0))
+        parts.append(f"### `dlmath/{module}.py`\n\n{fence}python\n{source.rstrip()}\n{fence}")
+    return nbformat.v4.new_markdown_cell("\n\n".join(parts))
+
+
 class WriteVerdicts(NbGraderPreprocessor):
     """Write the judge's verdict into each hidden test cell (in place of executing the notebook)."""
 
@@ -95,6 +112,9 @@ class WriteVerdicts(NbGraderPreprocessor):
                 ]
         if record.get("notes"):
             nb.cells.insert(0, notes_cell(record["notes"]))
+        folder = resources.get("metadata", {}).get("path")
+        if folder:  # the work itself, for formgrader and the feedback page (nbgrader shows only notebooks)
+            nb.cells.append(code_cell(chapter, Path(folder)))
         return nb, resources
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 
+import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
@@ -49,3 +50,20 @@ def test_our_feedback_page_is_the_stock_page_made_readable(tmp_path):
         assert "Hidden tests of" not in theirs  # really the stock exporter this time
         assert _tree(ours[student]) == _tree(readable(theirs)), student
     assert "hidden checks passed" in ours["naive"] and ours["naive"] != ours["correct"]
+
+
+def test_formgrader_and_the_feedback_show_the_graded_modules_as_submitted(tmp_path):
+    """The work is in dlmath/*.py, which nbgrader shows nowhere: the autograded notebook ends with it."""
+    root = tmp_path / "course"
+    released = release(CHAPTER, root)
+    folder = root / "submitted" / "naive" / CHAPTER
+    shutil.copytree(released, folder)
+    body = "return 1 / (1 + np.exp(-z))  # ```` (a fence in the code must not end the block)"
+    (folder / "dlmath" / "activations.py").write_text(demo.solved_module("activations", {"sigmoid": body}, CHAPTER))
+    autograde(CHAPTER, root, jobs=1, log=lambda *_: None)
+    notebook = nbformat.read(root / "autograded" / "naive" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+    shown = notebook.cells[-1]
+    assert shown.cell_type == "markdown" and "### `dlmath/activations.py`" in shown.source
+    assert body in shown.source and "\n`````python\n" in shown.source and shown.source.endswith("\n`````")
+    page = (root / "feedback" / "naive" / CHAPTER / f"{CHAPTER}.html").read_text(encoding="utf-8")
+    assert "The graded code, as submitted" in page
