@@ -70,6 +70,8 @@ def build(tf, chapter: chapters.Chapter, audience: str) -> dict:
             "section": _section(graded.module, graded.name),
             "params": _params(graded.module, graded.name, driver),
             "hints": references.HINTS.get(graded.name, {}),
+            # what its checks may run: the learner's report names one of these when it is the culprit
+            **({"builds_on": list(graded.builds_on)} if graded.builds_on else {}),
             **({"driver": driver} if driver else {}),
             "cases": [as_json_case(c) for c in cases[graded.name]],
         }
