@@ -35,7 +35,7 @@ class Validation:
         return self.validator._get_passed_cells(self.notebook)
 
 
-def validate(notebook: Path, course_root: Path, stop_on_error: bool = False) -> Validation:
+def validate(notebook: Path, course_root: Path, stop_on_error: bool = False, env: dict | None = None) -> Validation:
     """``nbgrader validate <notebook>`` run in this process as its command line runs it — the course's
     ``nbgrader_config.py``, nbgrader's ``Validator`` with its own preprocessors (``Execute`` included) —
     keeping the executed notebook, so the tests that inspect a run don't execute the notebook again.
@@ -44,6 +44,8 @@ def validate(notebook: Path, course_root: Path, stop_on_error: bool = False) -> 
     JupyterLab's Run All does: a cell that raises stops the run (``CellExecutionError``) unless it is
     tagged ``raises-exception``. For tagged cells nbclient proceeds exactly as with ``allow_errors=True``
     (nbgrader's setting), so a run that completes is the run ``nbgrader validate`` makes.
+
+    ``env``: environment variables for the kernel (a value of None removes one).
     """
     from nbgrader.preprocessors import Execute
     from nbgrader.validator import Validator
@@ -65,8 +67,13 @@ def validate(notebook: Path, course_root: Path, stop_on_error: bool = False) -> 
     if stop_on_error:
         validator.preprocessors = [StopOnError if p is Execute else p for p in validator.preprocessors]
     validator.stream = io.StringIO()
-    saved = {k: os.environ.get(k) for k in ("TF_CPP_MIN_LOG_LEVEL",)}
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # as grading.course.nbgrader runs it
+    env = {"TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}  # TF's log level as grading.course.nbgrader runs it
+    saved = {k: os.environ.get(k) for k in env}
+    for key, value in env.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     start = time.perf_counter()
     try:
         validator.validate_and_print(str(notebook))

@@ -30,12 +30,14 @@ def validated(chapter_id, tmp_path_factory):
     """The student edition as a learner gets it, run once per session for every test that inspects the run:
     ``nbgrader validate`` on a copy of the release (nbgrader's Validator and Execute, in this process), with
     nbclient's default stop-on-error — the way JupyterLab's Run All runs — so the run only completes if every
-    cell that raises is one the release lets Run All continue past."""
+    cell that raises is one the release lets Run All continue past. The live framework view is off, as learners
+    have it (the instructor notebooks' runs in test_notebook.py have it on)."""
     if chapter_id not in _validated:
         root, path = released(chapter_id, tmp_path_factory)
         student = tmp_path_factory.mktemp(f"student-{chapter_id}") / chapter_id
         shutil.copytree(path, student)  # the run writes caches next to the notebook: keep the release as released
-        _validated[chapter_id] = validate(student / f"{chapter_id}.ipynb", root, stop_on_error=True)
+        _validated[chapter_id] = validate(student / f"{chapter_id}.ipynb", root, stop_on_error=True,
+                                          env={"DLMATH_TENSORFLOW": None})
     return _validated[chapter_id]
 
 
@@ -140,6 +142,8 @@ def test_student_edition_runs_with_stubs_and_says_what_to_implement(chapter_id, 
     if graded:
         assert f"not implemented yet — see {chapter_id} §" in printed  # a check cell
         assert "Skipped: dlmath." in printed                           # an experiment cell
+    if any("frameworks.tensorflow()" in c.source for c in executed.cells):  # the framework view, from stored values
+        assert "TensorFlow's live view is off" in printed
 
 
 def failure_blocks(printed: str) -> list[tuple[str, list[str]]]:
