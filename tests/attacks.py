@@ -320,8 +320,10 @@ ATTACKS: dict[str, Attack] = {
     "fork_bomb": Attack("a fork bomb", {"relu_backward": FORK_BOMB}, {"relu_backward": "zero"}),
     "daemon": Attack("a double-forked daemon that outlives grading and rewrites the gradebook afterwards",
                      {"leaky_relu_backward": DAEMON}, {"leaky_relu_backward": "full"}),
+    # as root each child is a user of its own and can signal nothing but its own processes: it goes on and
+    # earns its points; without root (one user in the sandbox) it can end the sandbox, which costs its function
     "kills_judge": Attack("a function kills its parent, pid 1 and every process it may signal",
-                          {"softmax": KILL_THE_JUDGE}, {"softmax": "full"}),
+                          {"softmax": KILL_THE_JUDGE}, {"softmax": "full" if os.geteuid() == 0 else "zero"}),
     "output_flood": Attack("a function prints 480 MB to stdout and stderr", {"log_softmax": OUTPUT_FLOOD},
                            {"log_softmax": "full"}),
     "writes_everywhere": Attack("a function overwrites fixtures, the release, the source, classmates' submissions, "
