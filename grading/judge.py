@@ -113,6 +113,7 @@ class Plan:
     needs: dict[str, frozenset[str]]   # function → the reference functions it is graded with (closure)
     edition: Path                      # folder holding the chapter's student edition of dlmath
     given: dict[str, dict[str, str]]   # function → {module: source with what it builds on solved}
+    inputs: dict = field(default_factory=dict)  # function → its encoded inputs (made once, see _encode_inputs)
 
 
 _planning = threading.Lock()
@@ -320,11 +321,15 @@ def _one_message(data: bytes) -> tuple[dict | None, bytes, str]:
 
 # ---- requests and replies --------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
-def _encode_inputs(chapter_id: str, name: str) -> tuple[list[dict], dict, bytes]:
+def _encode_inputs(plan: Plan, name: str) -> tuple[list[dict], dict, bytes]:
     """A function's cases' inputs for the runner (arrays described in an index and sent as raw bytes,
-    everything else as JSON); never an expected value. The same for every submission: made once."""
-    spec = plan(chapter_id).specs[name]
+    everything else as JSON); never an expected value. The same for every submission: made once per plan."""
+    if name not in plan.inputs:
+        plan.inputs[name] = _encoded(plan.specs[name])
+    return plan.inputs[name]
+
+
+def _encoded(spec: FunctionSpec) -> tuple[list[dict], dict, bytes]:
     stored: dict[str, np.ndarray] = {}
 
     def store(value, key):
@@ -493,7 +498,7 @@ def _grade(plan: Plan, session: Session, sources: dict[str, str]) -> dict[str, l
             problem = errors.get(module) or "missing"
             outcomes[name] = _failed(spec, "raised", f"dlmath/{module}.py could not be used: {str(problem)[:400]}")
             continue
-        cases, index, payload = _encode_inputs(plan.chapter.id, name)
+        cases, index, payload = _encode_inputs(plan, name)
         request = {"op": "grade", "function": name, "arrays": index, "module_of": module_of, "graded": graded,
                    "modules": {m: by_module[m] for m in usable}, "sources": usable,
                    "builds_on": sorted(plan.needs[name]), "given": plan.given[name],

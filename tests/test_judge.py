@@ -8,7 +8,7 @@ import pytest
 
 from conftest import CHAPTER, run_python
 from grading import chapters, runner
-from grading.judge import _encode_inputs, judge_submission
+from grading.judge import _encode_inputs, judge_submission, plan
 from dlmath.checking.cases import load_chapter_file
 
 FULL = {g.name: g.points for g in chapters.get(CHAPTER).graded}
@@ -93,7 +93,7 @@ def test_partial_credit_is_points_times_the_share_of_checks_passed(learner):
 def test_the_runner_receives_inputs_but_never_expected_results():
     specs = load_chapter_file(chapters.get(CHAPTER).hidden_fixture)
     for spec in specs.values():
-        cases, index, payload = _encode_inputs(CHAPTER, spec.name)
+        cases, index, payload = _encode_inputs(plan(CHAPTER), spec.name)
         assert "expected" not in json.dumps(cases) and "mistakes" not in json.dumps(cases)
         stored = list(runner.unpack_arrays(index, payload).values())
         assert stored  # the inputs travel; no expected output is among them
