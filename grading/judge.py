@@ -23,7 +23,6 @@ points for a constant output): partial credit per check.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
