@@ -188,7 +188,7 @@ def _nbgrader_one(root: Path, chapter_id: str, student: str, verdict_dir: Path) 
 
 
 def _ready(root: Path) -> None:
-    """A bookkeeper's first task (it exists, forked, before any judging thread does): its gradebook
+    """Every bookkeeper starts with this (forked before any judging thread exists): its gradebook
     sessions take turns with the other bookkeepers'."""
     _one_gradebook_session_at_a_time(root / ".gradebook.lock")
 
@@ -240,9 +240,9 @@ def grade_each(chapter: chapters.Chapter, root: Path, submissions: dict[str, Pat
     results, pending = {}, {}
     workers = max(1, min(jobs, len(submissions)))
     context = multiprocessing.get_context("fork")  # bookkeepers start with the grader already imported
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as bookkeepers:
-        for ready in [bookkeepers.submit(_ready, root) for _ in range(workers)]:
-            ready.result()
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_ready,
+                                                initargs=(root,)) as bookkeepers:
+        bookkeepers.submit(_ready, root).result()  # with "fork" the first task starts every worker: before any thread
         mark = time.perf_counter()
         for student, verdicts, seconds in judge_each(chapter, submissions, jobs, sandboxed, show_progress):
             graded = results[student] = Graded(student, verdicts, seconds,
