@@ -40,6 +40,7 @@ except ImportError:  # older jinja2
     from jinja2 import contextfilter
 
 from grading import chapters
+from grading.intake import read_modules
 from grading.judge import from_json
 
 VERDICTS_ENV = "DLMATH_VERDICTS"  # set by the pipeline: the folder of this run's verdicts
@@ -71,8 +72,6 @@ def notes_cell(notes: list[str]) -> nbformat.NotebookNode:
 
 def code_cell(chapter: chapters.Chapter, folder: Path) -> nbformat.NotebookNode:
     """A markdown cell showing the graded modules as submitted (read as intake reads them)."""
-    from grading.intake import read_modules
-
     parts = ["## The graded code, as submitted\n\nWhat the hidden tests above ran: the chapter's graded "
              "modules from the submission."]
     for module, (source, problem) in read_modules(chapter, folder).items():

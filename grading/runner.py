@@ -204,7 +204,7 @@ def _purge(scratch: str) -> None:
         try:
             if os.path.isdir(path) and not os.path.islink(path):
                 os.chmod(path, 0o700)
-                shutil.rmtree(path, onerror=lambda f, p, e: writable(f, p, e))
+                shutil.rmtree(path, onerror=writable)
             else:
                 os.unlink(path)
         except OSError:
@@ -533,9 +533,9 @@ class Parent:
             if not _others():
                 break
             time.sleep(0.001)
-        if not os.listdir(self.scratch) and not any(_ipc_objects().values()) and uid and os.geteuid() == 0:
-            pass  # nothing to delete (the keys of a user no other child will be are out of reach anyway)
-        elif uid and os.geteuid() == 0:  # the child's files and IPC objects are its user's: purge as that user
+        if not (uid and os.geteuid() == 0):  # one user for every child: its files, IPC objects and keys
+            _purge(self.scratch)
+        elif os.listdir(self.scratch) or any(_ipc_objects().values()):  # the child's user's: purge as that user
             helper = os.fork()
             if helper == 0:
                 try:
@@ -544,8 +544,6 @@ class Parent:
                 finally:
                     os._exit(0)
             os.waitpid(helper, 0)
-        else:
-            _purge(self.scratch)
         return not _others() and not os.listdir(self.scratch) and not any(_ipc_objects().values())
 
 
