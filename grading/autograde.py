@@ -6,8 +6,8 @@ One pipeline, each step a function:
    no symbolic link followed, no special file opened, no oversized file read; a missing or
    broken notebook replaced by the released one. ``submitted/`` is never modified.
 2. **judge** — run each submission's functions in the sandbox on hidden inputs and compare in
-   this process (``grading.judge``), ``--jobs`` at a time (default: every core), each job with one
-   sandboxed runner that grades submission after submission.
+   this process (``grading.judge``). Steps 1 and 2 run ``--jobs`` submissions at a time (default:
+   every core), each job with one sandboxed runner that grades submission after submission.
 3. **nbgrader** — as soon as a submission is judged: ``autograde`` on its intake copy, where the
    judge's verdicts are written into the hidden test cells instead of executing anything
    (``grading.nbgrader_plugins``), then ``generate_feedback``; in bookkeeper processes working
@@ -123,22 +123,18 @@ def _progress(iterable, total: int, description: str, show: bool):
 
 # ---- steps 1–2: intake and judge ---------------------------------------------------------------------
 
-def intake_all(chapter: chapters.Chapter, root: Path, submissions: dict[str, Path]) -> dict[str, list[str]]:
-    release = release_dir(chapter.id, root)
-    return {student: intake.take(chapter, folder, release, root / "intake" / student / chapter.id)
-            for student, folder in submissions.items()}
-
-
-def judge_each(chapter: chapters.Chapter, submissions: dict[str, Path], jobs: int, sandboxed: bool,
+def judge_each(chapter: chapters.Chapter, root: Path, submissions: dict[str, Path], jobs: int, sandboxed: bool,
                show_progress: bool):
-    """Yield (student, verdicts, seconds) as each submission is judged. Every submission is one unit of work;
-    ``jobs`` run at once, each job with a sandboxed runner of its own that grades submission after
-    submission (a fresh child per function, nothing left behind between them)."""
-    plan = judge.plan(chapter.id)
+    """Yield (student, notes, verdicts, seconds) as each submission is taken in and judged. Every submission
+    is one unit of work; ``jobs`` run at once, each job with a sandboxed runner of its own that grades
+    submission after submission (a fresh child per function, nothing left behind between them). The
+    judge reads the graded modules from ``submitted/`` the way intake does; the intake copy is nbgrader's."""
+    plan, release = judge.plan(chapter.id), release_dir(chapter.id, root)
     runners: queue.SimpleQueue = queue.SimpleQueue()
     started: list[judge.Session] = []
 
     def work(student: str):
+        notes = intake.take(chapter, submissions[student], release, root / "intake" / student / chapter.id)
         try:
             session = runners.get_nowait()
         except queue.Empty:
@@ -147,7 +143,7 @@ def judge_each(chapter: chapters.Chapter, submissions: dict[str, Path], jobs: in
         try:
             start = time.perf_counter()
             verdicts = judge.judge_submission(chapter.id, submissions[student], sandboxed, session=session)
-            return student, verdicts, time.perf_counter() - start
+            return student, notes, verdicts, time.perf_counter() - start
         finally:
             runners.put(session)
 
@@ -166,6 +162,19 @@ def judge_each(chapter: chapters.Chapter, submissions: dict[str, Path], jobs: in
 _apis: dict = {}
 
 
+def _nbgrader_apis(root: Path) -> tuple:
+    """nbgrader's API for autograde (of the intake copies) and for generate_feedback, whose folder gets the
+    page and the exchange's secret but not nbgrader's copy of the whole package (the page shows the graded
+    modules; ``release_feedback`` sends only pages)."""
+    if root not in _apis:
+        from nbgrader.coursedir import CourseDirectory
+
+        intake_as_submitted = {"CourseDirectory.submitted_directory": "intake"}
+        _apis[root] = (course.api(root, intake_as_submitted),
+                       course.api(root, {**intake_as_submitted, "CourseDirectory.ignore": CourseDirectory().ignore + ["dlmath"]}))
+    return _apis[root]
+
+
 def _nbgrader_one(root: Path, chapter_id: str, student: str, verdict_dir: Path) -> str:
     """autograde + generate_feedback for one student, in a bookkeeper process; returns the error ('' if fine)."""
     previous = os.environ.get(VERDICTS_ENV)
@@ -173,12 +182,10 @@ def _nbgrader_one(root: Path, chapter_id: str, student: str, verdict_dir: Path) 
     # nbgrader 0.9 on SQLAlchemy 2 warns about its own session handling on every submission: noise here
     warnings.filterwarnings("ignore", message=".*not in session.*")
     try:
-        if root not in _apis:
-            _apis[root] = course.api(root, {"CourseDirectory.submitted_directory": "intake"})
-        api = _apis[root]
-        result = api.autograde(chapter_id, student, force=True, create=True)
+        autograding, feedback = _nbgrader_apis(root)
+        result = autograding.autograde(chapter_id, student, force=True, create=True)
         if result["success"]:
-            result = api.generate_feedback(chapter_id, student, force=True)
+            result = feedback.generate_feedback(chapter_id, student, force=True)
         return "" if result["success"] else (result.get("error") or result.get("log") or "failed")[-1500:]
     finally:
         if previous is None:
@@ -187,10 +194,64 @@ def _nbgrader_one(root: Path, chapter_id: str, student: str, verdict_dir: Path) 
             os.environ[VERDICTS_ENV] = previous
 
 
+def _warm_up(chapter: chapters.Chapter, root: Path) -> None:
+    """What every bookkeeper would otherwise do first, each on its own: read the course's nbgrader settings,
+    and compile the feedback templates and render the chapter notebook's markdown and code, which most
+    submissions share (``FeedbackExporter`` remembers them). Done once in this process before the
+    bookkeepers are forked, they start with it done. The page itself is thrown away."""
+    import nbformat
+    from nbgrader.converters import GenerateFeedback
+
+    _, api = _nbgrader_apis(root)
+    try:
+        converter = GenerateFeedback(coursedir=api.coursedir, parent=api)
+        exporter = converter.exporter_class(parent=converter, config=converter.config)
+        notebook = nbformat.read(root / "source" / chapter.id / f"{chapter.id}.ipynb", as_version=4)
+        for cell in notebook.cells:  # what nbgrader's GetGrades adds before the page is made
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                meta["score"] = 0
+            if meta.get("grade") or meta.get("solution"):
+                meta["comment"] = None
+        exporter.from_notebook_node(notebook, resources={
+            "nbgrader": {"notebook": chapter.id, "score": 0, "max_score": 0, "late_penalty": 0}})
+    except Exception:  # only means the bookkeepers start cold; a real fault shows, per student, in their pages
+        pass
+
+
 def _ready(root: Path) -> None:
     """Every bookkeeper starts with this (forked before any judging thread exists): its gradebook
-    sessions take turns with the other bookkeepers'."""
+    sessions take turns with the other bookkeepers', over one database engine."""
     _one_gradebook_session_at_a_time(root / ".gradebook.lock")
+    _one_engine_per_database()
+
+
+def _one_engine_per_database() -> None:
+    """nbgrader opens a new ``Gradebook`` about ten times per submission, and each makes a new SQLAlchemy
+    engine (whose cache of compiled queries starts empty: compiling them was a third of the gradebook's
+    cost) and re-checks that every table exists. In a bookkeeper the first ``Gradebook`` of a database is
+    nbgrader's own; later ones reuse its engine and skip the table check (the tables exist by then).
+    The rest of ``Gradebook.__init__`` is nbgrader's, line for line. For bookkeeper processes only."""
+    import nbgrader.api
+    from sqlalchemy.orm import scoped_session, sessionmaker
+
+    Gradebook = nbgrader.api.Gradebook
+    if getattr(Gradebook, "_dlmath_engines", None) is not None:
+        return
+    engines, first_init = {}, Gradebook.__init__
+
+    def init(self, db_url: str, course_id: str = "default_course", authenticator=None):
+        if db_url not in engines:
+            first_init(self, db_url, course_id, authenticator)
+            engines[db_url] = self.engine
+            return
+        self.engine = engines[db_url]
+        self.db = scoped_session(sessionmaker(autoflush=True, bind=self.engine, future=True))
+        self.check_course(course_id=course_id)
+        self.course_id = course_id
+        self.authenticator = authenticator
+
+    Gradebook.__init__, Gradebook._dlmath_engines = init, engines
 
 
 def _one_gradebook_session_at_a_time(lock_path: Path) -> None:
@@ -228,9 +289,9 @@ def _one_gradebook_session_at_a_time(lock_path: Path) -> None:
     Gradebook.__enter__, Gradebook.__exit__, Gradebook._dlmath_turns = entered, left, True
 
 
-def grade_each(chapter: chapters.Chapter, root: Path, submissions: dict[str, Path], notes: dict[str, list[str]],
-               jobs: int, sandboxed: bool, show_progress: bool, stages: dict) -> tuple[dict[str, Graded], dict[str, str]]:
-    """Steps 2 and 3, overlapped: each submission's verdicts go to nbgrader as soon as the judge has them.
+def grade_each(chapter: chapters.Chapter, root: Path, submissions: dict[str, Path], jobs: int, sandboxed: bool,
+               show_progress: bool, stages: dict) -> tuple[dict[str, Graded], dict[str, str]]:
+    """Steps 1 to 3, overlapped: each submission's verdicts go to nbgrader as soon as the judge has them.
 
     nbgrader runs in bookkeeper processes (one per job; gradebook writes one at a time), forked
     before the judging threads start. ``stages`` gets the judging time and nbgrader's tail after it."""
@@ -239,18 +300,20 @@ def grade_each(chapter: chapters.Chapter, root: Path, submissions: dict[str, Pat
     verdict_dir.mkdir(parents=True)
     results, pending = {}, {}
     workers = max(1, min(jobs, len(submissions)))
-    context = multiprocessing.get_context("fork")  # bookkeepers start with the grader already imported
+    _apis.clear()  # (settings are read again for every run)
+    _warm_up(chapter, root)
+    context = multiprocessing.get_context("fork")  # bookkeepers start with the grader already imported and warm
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_ready,
                                                 initargs=(root,)) as bookkeepers:
         bookkeepers.submit(_ready, root).result()  # with "fork" the first task starts every worker: before any thread
         mark = time.perf_counter()
-        for student, verdicts, seconds in judge_each(chapter, submissions, jobs, sandboxed, show_progress):
+        for student, notes, verdicts, seconds in judge_each(chapter, root, submissions, jobs, sandboxed, show_progress):
             graded = results[student] = Graded(student, verdicts, seconds,
-                                               notes[student] + ([] if sandboxed else [UNSANDBOXED_NOTE]))
+                                               notes + ([] if sandboxed else [UNSANDBOXED_NOTE]))
             record = json.loads(judge.to_json(chapter.id, graded.verdicts))
             verdict_path(verdict_dir, student).write_text(json.dumps({**record, "notes": graded.notes}), encoding="utf-8")
             pending[student] = bookkeepers.submit(_nbgrader_one, root, chapter.id, student, verdict_dir)
-        stages["judge"] = time.perf_counter() - mark
+        stages["intake and judge"] = time.perf_counter() - mark
         mark = time.perf_counter()
         errors = {student: future.result() for student, future in pending.items()}
         stages["nbgrader"] = time.perf_counter() - mark
@@ -338,10 +401,7 @@ def autograde(chapter_id: str, root: Path | None = None, jobs: int | None = None
     stages, start = {}, time.perf_counter()
     untouched = _grader_files(chapter, root)
 
-    notes = intake_all(chapter, root, submissions)
-    stages["intake"] = time.perf_counter() - start
-
-    results, errors = grade_each(chapter, root, submissions, notes, jobs, sandboxed, show_progress, stages)
+    results, errors = grade_each(chapter, root, submissions, jobs, sandboxed, show_progress, stages)
 
     mark = time.perf_counter()
     for student, error in errors.items():

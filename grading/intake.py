@@ -11,8 +11,9 @@ gigabytes of output, thousands of files, a ``numpy.py``. Only three kinds of thi
 
 Every file is read with :func:`read_file`: never through a symbolic link (at any level), only
 a regular file, never more than a size limit. :func:`take` builds the copy that nbgrader
-autogrades (``course/intake/<student>/<chapter>/``) from the release plus those files, and
-lists everything it left out. ``submitted/`` itself is never modified.
+autogrades (``course/intake/<student>/<chapter>/``) from those files alone (nbgrader adds the
+rest of the package from ``source/``, as for any submission), and lists everything it left
+out. ``submitted/`` itself is never modified.
 """
 from __future__ import annotations
 
@@ -151,10 +152,12 @@ def _ignored(chapter: chapters.Chapter, folder: Path, release: Path, taken: set[
 
 
 def take(chapter: chapters.Chapter, submitted: Path, release: Path, destination: Path) -> list[str]:
-    """Build ``destination`` from the release and the submission's learner files; return notes for the learner."""
+    """Build ``destination`` from the submission's learner files (the released notebook in place of a missing
+    or broken one); return notes for the learner. A graded module that can't be read is left out: its
+    functions score nothing, and nbgrader does not fill it in (the graded modules are never overwritten)."""
     if destination.exists():
         shutil.rmtree(destination)
-    shutil.copytree(release, destination, ignore=shutil.ignore_patterns("__pycache__"))
+    (destination / "dlmath").mkdir(parents=True)
     notes, taken = [], set()
     notebook, problem = _notebook(chapter, submitted, release)
     nbformat.write(notebook, destination / f"{chapter.id}.ipynb")
@@ -166,7 +169,6 @@ def take(chapter: chapters.Chapter, submitted: Path, release: Path, destination:
         relative = f"dlmath/{module}.py"
         if source is None:
             notes.append(f"{problem}: its functions could not be graded")
-            (destination / relative).unlink(missing_ok=True)
         else:
             (destination / relative).write_text(source, encoding="utf-8")
             taken.add(relative)

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import GRADED_CHAPTERS
 from grading import __main__ as cli
-from grading import chapters, demo, judge, sandbox
+from grading import chapters, demo, intake, judge, sandbox
 from grading import autograde as pipeline
 from grading.release import release
 
@@ -86,3 +86,29 @@ def test_a_grader_file_changed_during_grading_stops_the_run(small_class, monkeyp
     monkeypatch.setattr(pipeline, "judge_each", tampering)
     with pytest.raises(judge.GraderError, match="changed during grading"):
         pipeline.autograde(CHAPTER, small_class, jobs=1)
+
+
+@pytest.mark.slow
+def test_each_folder_holds_what_its_reader_needs_and_no_more(small_class):
+    """intake/ holds the learner's files alone; nbgrader adds the rest of the package in autograded/
+    (never a graded module the learner's submission lacked); feedback/ holds the page, not the package."""
+    (small_class / "submitted" / "naive" / CHAPTER / "dlmath" / "activations.py").unlink()
+    (small_class / "submitted" / "naive" / CHAPTER / "dlmath" / "activations.py").symlink_to("/etc/passwd")
+    pipeline.autograde(CHAPTER, small_class, jobs=2)
+
+    def files(folder):
+        return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+    package = {p for p in files(small_class / "release" / CHAPTER) if p.startswith("dlmath/") and "__pycache__" not in p}
+    learner = intake.learner_files(chapters.get(CHAPTER))
+    module = "dlmath/activations.py"
+    for student in ["correct", "naive"]:
+        taken = files(small_class / "intake" / student / CHAPTER)
+        assert f"{CHAPTER}.ipynb" in taken and taken <= learner
+        assert (module in taken) == (student == "correct")
+        autograded = files(small_class / "autograded" / student / CHAPTER)
+        assert autograded - {module} == (package | {f"{CHAPTER}.ipynb"}) - {module}
+        assert (module in autograded) == (student == "correct")
+        assert files(small_class / "feedback" / student / CHAPTER) == {f"{CHAPTER}.html"}
+    submitted = (small_class / "submitted" / "correct" / CHAPTER / module).read_text()
+    assert (small_class / "autograded" / "correct" / CHAPTER / module).read_text() == submitted
