@@ -5,7 +5,9 @@
 Runs each chapter's instructor notebook top to bottom in a fresh kernel (the repository's solutions
 in place, as a learner who finished the chapter has it) twice: as a learner gets it (framework view
 off, DLMATH_TENSORFLOW unset) and with the live view (DLMATH_TENSORFLOW=1), and prints the kernel's
-peak resident memory (ru_maxrss). A figure, not pass/fail: Binder gives ~2 GB for every open tab.
+peak resident memory (VmHWM; not ru_maxrss, which Linux carries over from the process that started the
+kernel). A figure, not pass/fail: Binder gives ~2 GB for every open tab; the last line adds up the three
+largest chapters, as three tabs restored at once.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grading import chapters  # noqa: E402
 
-PEAK = "import resource; print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+PEAK = "print('PEAK_KB', open('/proc/self/status').read().split('VmHWM:')[1].split()[0])"
 
 
 def peak_mb(chapter: chapters.Chapter, live: bool) -> tuple[float, bool, list[int]]:
@@ -51,6 +53,7 @@ def main() -> None:
     args = parser.parse_args()
     ids = args.chapters or [c.id for c in chapters.CHAPTERS.values() if c.notebook.exists()]
     print(f"{'chapter':<18} {'view off':>10} {'live view':>10}")
+    peaks = []
     for chapter_id in ids:
         chapter = chapters.get(chapter_id)
         off, loaded_off, failed_off = peak_mb(chapter, live=False)
@@ -60,6 +63,9 @@ def main() -> None:
         note += f"  (cells that raised, view off: {failed_off})" if failed_off else ""
         note += f"  (cells that raised, live: {failed_on})" if failed_on else ""
         print(f"{chapter_id:<18} {off:>7.0f} MB {on:>7.0f} MB{note}", flush=True)
+        peaks.append(off)
+    largest = sorted(peaks)[-3:]
+    print(f"the {len(largest)} largest chapters open at once, view off: {sum(largest):.0f} MB")
 
 
 if __name__ == "__main__":
