@@ -10,6 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
+# jsonschema, which nbformat imports, imports rfc3987_syntax when it is installed (jupyter-events asks for
+# jsonschema[format-nongpl]), and that builds an Earley parser for every rule of RFC 3987: 1.3 s of every
+# command's start, for checking the "iri" string format, which no schema these commands validate uses.
+sys.modules.setdefault("rfc3987_syntax", None)  # None: `import rfc3987_syntax` fails, jsonschema skips it
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grading", description="dlmath course tooling")
