@@ -18,6 +18,7 @@ out. ``submitted/`` itself is never modified.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import shutil
 import stat
@@ -104,11 +105,18 @@ def read_modules(chapter: chapters.Chapter, folder: Path) -> dict[str, tuple[str
     return found
 
 
+@functools.lru_cache(maxsize=4)
+def _released(path: Path, modified: int) -> tuple[nbformat.NotebookNode, frozenset]:
+    """The released notebook and its graded cells' ids, read once per class (``modified`` keys a new release).
+    Shared by every submission: only ever written out, never changed."""
+    released = nbformat.read(path, as_version=4)
+    return released, frozenset(c.metadata.nbgrader.grade_id for c in released.cells if "nbgrader" in c.metadata)
+
+
 def _notebook(chapter: chapters.Chapter, folder: Path, release: Path):
     """The submitted notebook, normalised — or the released one and why it was used instead."""
     name = f"{chapter.id}.ipynb"
-    released = nbformat.read(release / name, as_version=4)
-    graded_ids = {c.metadata.nbgrader.grade_id for c in released.cells if "nbgrader" in c.metadata}
+    released, graded_ids = _released(release / name, (release / name).stat().st_mtime_ns)
     try:
         notebook = nbformat.reads(read_file(folder, name, NOTEBOOK_LIMIT).decode("utf-8"), as_version=4)
         nbformat.validate(notebook)
