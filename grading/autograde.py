@@ -167,11 +167,10 @@ def _nbgrader_apis(root: Path) -> tuple:
     page and the exchange's secret but not nbgrader's copy of the whole package (the page shows the graded
     modules; ``release_feedback`` sends only pages)."""
     if root not in _apis:
-        from nbgrader.coursedir import CourseDirectory
-
         intake_as_submitted = {"CourseDirectory.submitted_directory": "intake"}
-        _apis[root] = (course.api(root, intake_as_submitted),
-                       course.api(root, {**intake_as_submitted, "CourseDirectory.ignore": CourseDirectory().ignore + ["dlmath"]}))
+        autograding = course.api(root, intake_as_submitted)
+        page_only = {**intake_as_submitted, "CourseDirectory.ignore": autograding.coursedir.ignore + ["dlmath"]}
+        _apis[root] = (autograding, course.api(root, page_only))
     return _apis[root]
 
 

@@ -148,8 +148,7 @@ RAISES = "raises-exception"  # JupyterLab's Run All and nbclient run on past an 
 
 
 def graded_code_cells(notebook) -> list:
-    """The graded code cells of a notebook (an ``nbformat`` node or the plain JSON dict)."""
-    return [c for c in notebook["cells"] if c["cell_type"] == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    return [c for c in notebook.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
 
 
 def let_run_all_continue(path: Path) -> int:
@@ -161,14 +160,15 @@ def let_run_all_continue(path: Path) -> int:
     own execution never stops), and a cell's checksum covers its source, type, grade_id and points,
     not its tags.
     """
-    # plain JSON, written the way nbformat writes a notebook (importing nbformat costs ~2 s)
-    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
     cells = graded_code_cells(notebook)
     for cell in cells:
-        tags = cell["metadata"].setdefault("tags", [])
+        tags = cell.metadata.setdefault("tags", [])
         if RAISES not in tags:
             tags.append(RAISES)
-    Path(path).write_text(json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    nbformat.write(notebook, path)
     return len(cells)
 
 

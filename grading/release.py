@@ -7,7 +7,6 @@ student package imports.
 """
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -35,9 +34,10 @@ def check_gates(chapter_id: str, release: Path) -> None:
         problems.append(f"the student package does not import: {imports.stderr.strip().splitlines()[-1]}")
     notebook = release / f"{chapter_id}.ipynb"
     if notebook.is_file():
-        untagged = [c["metadata"]["nbgrader"]["grade_id"]
-                    for c in editions.graded_code_cells(json.loads(notebook.read_text(encoding="utf-8")))
-                    if editions.RAISES not in c["metadata"].get("tags", [])]
+        import nbformat
+
+        untagged = [c.metadata.nbgrader.grade_id for c in editions.graded_code_cells(nbformat.read(notebook, as_version=4))
+                    if editions.RAISES not in c.metadata.get("tags", [])]
         if untagged:
             problems.append(f"graded cells without the {editions.RAISES} tag (Run All would stop there): {untagged}")
     if problems:
