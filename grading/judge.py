@@ -23,6 +23,7 @@ points for a constant output): partial credit per check.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
@@ -130,6 +131,7 @@ def _plan(chapter_id: str) -> Plan:
     chapter = chapters.get(chapter_id)
     specs = load_chapter_file(chapter.hidden_fixture)
     folder = Path(tempfile.mkdtemp(prefix=f"dlmath-edition-{chapter_id}-"))
+    atexit.register(_remove_at_exit, folder, os.getpid())
     package = editions.write_student_package(chapter_id, folder)
     shutil.rmtree(package / "checking" / "public", ignore_errors=True)  # the learner's public cases: not needed
     _world_readable(folder)
@@ -140,6 +142,12 @@ def _plan(chapter_id: str) -> Plan:
         given[name] = {m: editions.student_source((chapters.PACKAGE_DIR / f"{m}.py").read_text(encoding="utf-8"),
                                                   m, chapter_id, f"{m}.py", keep=keep) for m in modules}
     return Plan(chapter, specs, needs, folder, given)
+
+
+def _remove_at_exit(folder: Path, owner: int) -> None:
+    """Delete the plan's edition when the process that made it exits (not in a process forked from it)."""
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _world_readable(folder: Path) -> None:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import CHAPTER, run_python
+from conftest import CHAPTER, REPO, run_python
 from grading import chapters, runner
 from grading.judge import _encode_inputs, judge_submission, plan
 from dlmath.checking.cases import load_chapter_file
@@ -127,3 +128,15 @@ def test_a_slow_function_is_told_by_its_public_checks_before_hidden_grading_stop
     assert verdicts["sigmoid"].score == verdicts["sigmoid"].points  # slow, but within the budget: full marks
     assert verdicts["tanh"].score == 0  # ~0.6 s per case: past the budget
     assert all("2 CPU seconds for all cases" in c.problem for c in verdicts["tanh"].checks), verdicts["tanh"].report()
+
+
+def test_the_plans_student_edition_is_deleted_when_its_process_exits(tmp_path):
+    """Each grading process writes the chapter's student edition to a temporary folder once: it must not
+    outlive the process (an instructor's /tmp would collect one per autograde), nor vanish in a fork of it."""
+    script = ("import os, sys\nfrom grading import judge\nplan = judge.plan('03_activations')\nprint(plan.edition)\n"
+              "child = os.fork()\nif child == 0:\n    sys.exit(0)  # a forked process exiting normally\n"
+              "os.waitpid(child, 0)\nprint(plan.edition.is_dir())\n")
+    done = run_python(["-c", script], cwd=REPO, timeout=120)
+    edition, alive_after_fork = done.stdout.split()
+    assert done.returncode == 0 and alive_after_fork == "True", done.stderr
+    assert not Path(edition).exists()
