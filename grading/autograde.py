@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grading import chapters, course, intake, judge, sandbox
+from grading import chapters, course, intake, judge, nbgrader_plugins, sandbox
 from grading.nbgrader_plugins import VERDICTS_ENV, verdict_path
 from grading.release import release_dir
 
@@ -182,7 +182,7 @@ def _nbgrader_one(root: Path, chapter_id: str, student: str, verdict_dir: Path) 
     warnings.filterwarnings("ignore", message=".*not in session.*")
     try:
         autograding, feedback = _nbgrader_apis(root)
-        result = autograding.autograde(chapter_id, student, force=True, create=True)
+        result = nbgrader_plugins.autograde(autograding, chapter_id, student)
         if result["success"]:
             result = feedback.generate_feedback(chapter_id, student, force=True)
         return "" if result["success"] else (result.get("error") or result.get("log") or "failed")[-1500:]
@@ -328,11 +328,14 @@ def check_gradebook(chapter: chapters.Chapter, root: Path, results: dict[str, Gr
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="dlmath") as gb:
         for student, graded in results.items():
             try:
-                gb.find_submission(chapter.id, student)
-            except MissingEntry:
+                notebook = gb.find_submission_notebook(chapter.id, chapter.id, student)
+            except MissingEntry:  # nbgrader failed before recording this submission (or its student)
+                gb.update_or_create_student(student)
                 gb.add_submission(chapter.id, student)
+                notebook = gb.find_submission_notebook(chapter.id, chapter.id, student)
+            grades = {grade.name: grade for grade in notebook.grades}
             for name, verdict in graded.verdicts.items():
-                grade = gb.find_grade(chapter.function(name).grade_id, chapter.id, chapter.id, student)
+                grade = grades[chapter.function(name).grade_id]
                 if grade.auto_score is None or abs(grade.auto_score - verdict.score) > 1e-9:
                     if not graded.nbgrader_error:
                         graded.notes.append(f"{name}: the gradebook held {grade.auto_score}, set to the judge's {verdict.score:g}")

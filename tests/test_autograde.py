@@ -1,6 +1,7 @@
 """The autograde pipeline's own promises: no answer given beyond what a function builds on, refusing without a sandbox, records."""
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 
@@ -112,3 +113,37 @@ def test_each_folder_holds_what_its_reader_needs_and_no_more(small_class):
         assert files(small_class / "feedback" / student / CHAPTER) == {f"{CHAPTER}.html"}
     submitted = (small_class / "submitted" / "correct" / CHAPTER / module).read_text()
     assert (small_class / "autograded" / "correct" / CHAPTER / module).read_text() == submitted
+
+
+_nbgrader_one = pipeline._nbgrader_one
+
+
+def _nbgrader_failing_for_naive(root, chapter_id, student, verdict_dir):
+    """nbgrader's step, failing for "naive" (a bookkeeper runs it: it must be importable by name)."""
+    if student == "naive":
+        return "Traceback ...\nRuntimeError: nbgrader broke"
+    return _nbgrader_one(root, chapter_id, student, verdict_dir)
+
+
+@pytest.mark.slow
+def test_where_nbgrader_fails_for_a_student_the_judges_grades_stand(small_class, monkeypatch):
+    """A submission nbgrader could not process still gets the judge's grades in the gradebook and
+    grades.csv, a feedback page with the judge's reports, and a note saying what happened."""
+    from nbgrader.api import Gradebook
+
+    monkeypatch.setattr(pipeline, "_nbgrader_one", _nbgrader_failing_for_naive)
+    result = {s.student: s for s in pipeline.autograde(CHAPTER, small_class, jobs=2, log=lambda *_: None).students}
+    naive = result["naive"]
+    assert naive.nbgrader_error == "RuntimeError: nbgrader broke" and 0 < naive.total < naive.points
+    chapter = chapters.get(CHAPTER)
+    with Gradebook(f"sqlite:///{small_class / 'gradebook.db'}", course_id="dlmath") as gb:
+        for student, graded in result.items():
+            for name, verdict in graded.verdicts.items():
+                grade = gb.find_grade(chapter.function(name).grade_id, CHAPTER, CHAPTER, student)
+                assert grade.auto_score == pytest.approx(verdict.score), (student, name)
+    assert not result["correct"].notes  # nbgrader wrote its grades: nothing to set right
+    with open(small_class / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert {s: float(rows[s]["raw_score"]) for s in result} == pytest.approx({s: g.total for s, g in result.items()})
+    page = (small_class / "feedback" / "naive" / CHAPTER / f"{CHAPTER}.html").read_text()
+    assert f"{naive.total:g} / {naive.points:g} points" in page and "hidden checks passed" in page
