@@ -13,6 +13,11 @@ gradebook, feedback, formgrader and export, but the checking is the sandboxed ju
 * :class:`FeedbackExporter` is ``generate_feedback``'s HTML exporter: the stock one, without
   its slowest redundant work (see there), whose index names each hidden test cell's function and
   whose long lines wrap (:func:`readable`).
+* :class:`AutogradeExporter` is ``autograde``'s notebook exporter: the stock one, without deep
+  copies of a notebook that nothing else holds (:class:`OwnsWhatItReads`).
+* :class:`AutogradeInOnePass` is nbgrader's ``Autograde`` converter with its two passes over
+  each notebook (sanitize, write, read back, grade, write) made one; the pipeline runs it through
+  :func:`autograde` (nbgrader's API method, with this converter).
 * :func:`refuse_unless_pipeline` is the ``pre_convert_hook`` of ``Autograde``: an autograde
   not started by ``python -m grading autograde`` (``nbgrader autograde`` typed in ``course/``,
   formgrader's Autograde button) stops with a message naming the command that grades safely.
@@ -28,11 +33,14 @@ import re
 from pathlib import Path
 
 import nbformat
-from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.exporters import HTMLExporter, NotebookExporter, TemplateExporter
 from nbconvert.exporters.html import Highlight2HTML, WidgetsDataTypeFilter
 from jinja2 import BytecodeCache
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
+from nbgrader.converters import Autograde
+from nbgrader.converters.base import BaseConverter
 from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor
+from nbgrader.utils import capture_log, setenv, temp_attrs
 
 try:
     from jinja2 import pass_context as contextfilter
@@ -83,6 +91,26 @@ def code_cell(chapter: chapters.Chapter, folder: Path) -> nbformat.NotebookNode:
     return nbformat.v4.new_markdown_cell("\n\n".join(parts))
 
 
+def verdict_outputs(report: str, score: float) -> list[nbformat.NotebookNode]:
+    """A hidden test cell's outputs: the judge's report, printed, and the score as the cell's result
+    (what nbgrader's SaveAutoGrades reads). Built as ``nbformat.v4.new_output`` builds them, without
+    its validation of each output: the whole notebook is validated once the preprocessors are done."""
+    return [nbformat.from_dict({"output_type": "stream", "name": "stdout", "text": report + "\n"}),
+            nbformat.from_dict({"output_type": "execute_result", "metadata": {},
+                                "data": {"text/plain": repr(float(score))}, "execution_count": 1})]
+
+
+def _with_id(cell: nbformat.NotebookNode, name: str, nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The cell with a fixed id (nbformat's is random: the autograded notebook would differ on every
+    run), made unique within ``nb`` should a submission already use it."""
+    taken, candidate, n = {c.get("id") for c in nb.cells}, name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}-{n}"
+    cell["id"] = candidate
+    return cell
+
+
 class WriteVerdicts(NbGraderPreprocessor):
     """Write the judge's verdict into each hidden test cell (in place of executing the notebook)."""
 
@@ -104,17 +132,45 @@ class WriteVerdicts(NbGraderPreprocessor):
             if cell.cell_type == "code" and grade_id in by_cell:
                 verdict = by_cell[grade_id]
                 cell.execution_count = 1
-                cell.outputs = [
-                    nbformat.v4.new_output("stream", name="stdout", text=verdict.report() + "\n"),
-                    nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(verdict.score))},
-                                           execution_count=1),
-                ]
+                cell.outputs = verdict_outputs(verdict.report(), verdict.score)
         if record.get("notes"):
-            nb.cells.insert(0, notes_cell(record["notes"]))
+            nb.cells.insert(0, _with_id(notes_cell(record["notes"]), "dlmath-grading-notes", nb))
         folder = resources.get("metadata", {}).get("path")
         if folder:  # the work itself, for formgrader and the feedback page (nbgrader shows only notebooks)
-            nb.cells.append(code_cell(chapter, Path(folder)))
+            nb.cells.append(_with_id(code_cell(chapter, Path(folder)), "dlmath-graded-code", nb))
         return nb, resources
+
+
+class AutogradeInOnePass(Autograde):
+    """nbgrader's ``Autograde``, each notebook read once and written once.
+
+    The stock converter sanitizes a submitted notebook (``sanitize_preprocessors``), writes it to
+    ``autograded/``, reads it back and runs ``autograde_preprocessors`` on it (where it would
+    execute the notebook), then writes it again. Here both lists run in one export of the submitted
+    notebook: the notebook written, the gradebook and the files copied are the same (tests/test_feedback.py
+    compares the notebooks), at about half the reading, copying, validating and writing. Everything
+    else, the gradebook's records and the files copied, is ``Autograde``'s own.
+    """
+
+    def _init_preprocessors(self) -> None:
+        self.exporter._preprocessors = []
+        for preprocessor in [*self.sanitize_preprocessors, *self.autograde_preprocessors]:
+            self.exporter.register_preprocessor(preprocessor)
+
+    def convert_single_notebook(self, notebook_filename: str) -> None:
+        self._sanitizing = True  # (read from the submitted directory, written to autograded/)
+        self._init_preprocessors()
+        with setenv(NBGRADER_EXECUTION="autograde"):
+            BaseConverter.convert_single_notebook(self, notebook_filename)
+
+
+def autograde(api, assignment_id: str, student_id: str) -> dict:
+    """``api.autograde(assignment_id, student_id, force=True, create=True)`` (nbgrader's ``NbGraderAPI``,
+    whose method always uses the stock converter), with :class:`AutogradeInOnePass`."""
+    with temp_attrs(api.coursedir, assignment_id=assignment_id, student_id=student_id):
+        converter = AutogradeInOnePass(coursedir=api.coursedir, parent=api)
+        converter.force, converter.create_student = True, True
+        return capture_log(converter)
 
 
 class CheckCellMetadataOnce(CheckCellMetadata):
@@ -148,7 +204,31 @@ class CheckCellMetadataOnce(CheckCellMetadata):
         return nb, resources
 
 
-class FeedbackExporter(HTMLExporter):
+class _ReadForOneExport(nbformat.NotebookNode):
+    """A notebook an exporter has just read from its file, for that one export: nobody else holds it,
+    so a deep copy of it (nbconvert makes two per export and a third to write it) is the notebook itself."""
+
+    def __deepcopy__(self, memo=None):
+        return self
+
+
+class OwnsWhatItReads:
+    """Mixin for an nbconvert exporter: a notebook it reads from a file (nbgrader's converters hand it
+    only file names) is converted without nbconvert's defensive deep copies, a tenth of the bookkeeping
+    of a class. A notebook passed in by a caller, who may use it again, is copied as usual."""
+
+    def from_file(self, file_stream, resources=None, **kw):
+        notebook = _ReadForOneExport(nbformat.read(file_stream, as_version=4))
+        return self.from_notebook_node(notebook, resources=resources, **kw)
+
+
+class AutogradeExporter(OwnsWhatItReads, NotebookExporter):
+    """nbconvert's notebook export for nbgrader's ``autograde`` (both of its passes), without the
+    copies :class:`OwnsWhatItReads` skips; the notebook written is the stock exporter's, byte for byte
+    (tests/test_feedback.py)."""
+
+
+class FeedbackExporter(OwnsWhatItReads, HTMLExporter):
     """nbconvert's HTML export for ``generate_feedback``, made fast for a class of near-identical notebooks.
 
     What dominates the stock exporter on a chapter notebook, for every student again: compiling
@@ -156,8 +236,9 @@ class FeedbackExporter(HTMLExporter):
     and re-parsing the finished page (with BeautifulSoup) only to add ``tabindex`` to cells and
     ``alt`` text to images. Here compiled templates, rendered markdown and highlighted code are
     remembered across notebooks (in this process), and the two attributes are added to the page
-    text directly. The page is the stock exporter's, byte for byte once :func:`readable` has
-    made its two changes (tests/test_feedback.py compares them).
+    text directly; the notebook read from its file is not copied (:class:`OwnsWhatItReads`). The
+    page is the stock exporter's, byte for byte once :func:`readable` has made its two changes
+    (tests/test_feedback.py compares them).
     """
 
     _rendered: dict = {}

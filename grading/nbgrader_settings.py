@@ -14,7 +14,8 @@ from nbgrader.preprocessors import (AssignLatePenalties, ClearOutput, Deduplicat
                                     OverwriteKernelspec, SaveAutoGrades)
 
 from grading import chapters, editions
-from grading.nbgrader_plugins import CheckCellMetadataOnce, FeedbackExporter, WriteVerdicts, refuse_unless_pipeline
+from grading.nbgrader_plugins import (AutogradeExporter, CheckCellMetadataOnce, FeedbackExporter, WriteVerdicts,
+                                      refuse_unless_pipeline)
 
 
 EXCHANGE_ENV = "DLMATH_EXCHANGE"
@@ -61,4 +62,5 @@ def configure(c, root: Path) -> None:
     # the notebook is validated once after all of a step's preprocessors instead of after each of them
     c.Exporter.optimistic_validation = True
     c.Autograde.pre_convert_hook = refuse_unless_pipeline
+    c.Autograde.exporter_class = AutogradeExporter
     c.GenerateFeedback.exporter_class = FeedbackExporter

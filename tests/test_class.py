@@ -128,6 +128,8 @@ def test_a_function_that_kills_its_process_costs_only_that_function(graded_class
 def test_regrading_gives_the_same_grades_and_leaves_submissions_untouched(graded_class):
     root, students = graded_class
     before = tree_digest(root / "submitted")
+    written = {folder: tree_digest(root / folder) for folder in ("autograded", "feedback")}
     again = {s.student: s.scores for s in autograde(CHAPTER, root, log=lambda *_: None).students}
     assert again == {name: s.scores for name, s in students.items()}
     assert tree_digest(root / "submitted") == before
+    assert {folder: tree_digest(root / folder) for folder in written} == written  # the same notebooks and pages

@@ -1,4 +1,6 @@
-"""The feedback page our exporter writes is nbconvert's stock page, with exactly readable()'s two changes.
+"""What our leaner nbgrader steps write is what nbgrader's stock steps write.
+
+The feedback page our exporter writes is nbconvert's stock page, with exactly readable()'s two changes.
 
 ``grading.nbgrader_plugins.FeedbackExporter`` remembers compiled templates, rendered markdown
 and highlighted code across the students of a class, and adds the stock exporter's
@@ -7,6 +9,10 @@ exporter writes the feedback, the second student's from warm caches), then nbgra
 ``HTMLExporter`` writes the same students' feedback again: the pages must agree
 element for element (both serialised the stock exporter's way), once
 :func:`readable` is applied to the stock one.
+
+The autograded notebook that ``AutogradeInOnePass`` writes with ``AutogradeExporter`` (one pass,
+no defensive copies) is, byte for byte, the one nbgrader's own ``Autograde`` writes in two passes
+with nbconvert's stock ``NotebookExporter``.
 """
 from __future__ import annotations
 
@@ -15,11 +21,11 @@ import shutil
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from nbconvert.exporters import HTMLExporter
+from nbconvert.exporters import HTMLExporter, NotebookExporter
 
 from grading import course, demo
 from grading.autograde import autograde
-from grading.nbgrader_plugins import readable
+from grading.nbgrader_plugins import VERDICTS_ENV, readable, verdict_outputs
 from grading.release import release
 
 CHAPTER = "03_activations"
@@ -50,6 +56,34 @@ def test_our_feedback_page_is_the_stock_page_made_readable(tmp_path):
         assert "Hidden tests of" not in theirs  # really the stock exporter this time
         assert _tree(ours[student]) == _tree(readable(theirs)), student
     assert "hidden checks passed" in ours["naive"] and ours["naive"] != ours["correct"]
+
+
+def test_our_autograded_notebook_is_what_nbgraders_own_autograde_writes(tmp_path, monkeypatch):
+    root = tmp_path / "course"
+    released = release(CHAPTER, root)
+    students = {"correct": {}, "naive": {"sigmoid": "return 1 / (1 + np.exp(-z))"}, "stub": None}
+    for student, mistakes in students.items():
+        folder = root / "submitted" / student / CHAPTER
+        shutil.copytree(released, folder)
+        if mistakes is not None:
+            (folder / "dlmath" / "activations.py").write_text(demo.solved_module("activations", mistakes, CHAPTER))
+    autograde(CHAPTER, root, jobs=1, log=lambda *_: None)
+    notebooks = {s: root / "autograded" / s / CHAPTER / f"{CHAPTER}.ipynb" for s in students}
+    ours = {s: path.read_bytes() for s, path in notebooks.items()}
+
+    monkeypatch.setenv(VERDICTS_ENV, str(root / "verdicts" / CHAPTER))  # the verdicts of the run above
+    stock = course.api(root, {"CourseDirectory.submitted_directory": "intake",
+                              "Autograde.exporter_class": NotebookExporter})
+    for student in students:
+        assert stock.autograde(CHAPTER, student, force=True, create=True)["success"]  # nbgrader's two passes
+        assert notebooks[student].read_bytes() == ours[student], student
+    assert ours["naive"] != ours["correct"] != ours["stub"]
+
+
+def test_a_verdicts_outputs_are_what_nbformat_makes():
+    expected = [nbformat.v4.new_output("stream", name="stdout", text="sigmoid: 3/4 hidden checks passed\n"),
+                nbformat.v4.new_output("execute_result", data={"text/plain": "0.75"}, execution_count=1)]
+    assert verdict_outputs("sigmoid: 3/4 hidden checks passed", 0.75) == expected
 
 
 def test_formgrader_and_the_feedback_show_the_graded_modules_as_submitted(tmp_path):
