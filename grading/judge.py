@@ -26,6 +26,7 @@ from __future__ import annotations
 import atexit
 import functools
 import json
+import marshal
 import os
 import select
 import shutil
@@ -113,6 +114,7 @@ class Plan:
     needs: dict[str, frozenset[str]]   # function → the reference functions it is graded with (closure)
     edition: Path                      # folder holding the chapter's student edition of dlmath
     given: dict[str, dict[str, str]]   # function → {module: source with what it builds on solved}
+    given_compiled: dict[str, dict[str, bytes]]  # the same, compiled (marshal): children skip compiling it
     inputs: dict = field(default_factory=dict)  # function → its encoded inputs (made once, see _encode_inputs)
 
 
@@ -141,7 +143,9 @@ def _plan(chapter_id: str) -> Plan:
         modules = sorted({chapter.function(k).module for k in keep})
         given[name] = {m: editions.student_source((chapters.PACKAGE_DIR / f"{m}.py").read_text(encoding="utf-8"),
                                                   m, chapter_id, f"{m}.py", keep=keep) for m in modules}
-    return Plan(chapter, specs, needs, folder, given)
+    given_compiled = {name: {m: marshal.dumps(compile(source, f"<given dlmath/{m}.py>", "exec")) for m, source in modules.items()}
+                      for name, modules in given.items()}
+    return Plan(chapter, specs, needs, folder, given, given_compiled)
 
 
 def _remove_at_exit(folder: Path, owner: int) -> None:
@@ -473,6 +477,32 @@ def _without_reply(done: Done, spec: FunctionSpec, what: str, cpu_limit: float) 
     return _failed(spec, "crashed", reason if what == "grade" else f"while importing your modules: {reason}")
 
 
+def _compiled_by_learner(load: Done, sources: dict[str, str]) -> dict[str, bytes]:
+    """The learner's modules as the ``load`` child compiled them: bytes passed on to the children that
+    grade, never loaded here. Anything malformed or oversized is dropped (those children compile the text)."""
+    found, described = {}, load.header.get("compiled")
+    for module, entry in (described.items() if isinstance(described, dict) else []):
+        if module not in sources or not (isinstance(entry, list) and len(entry) == 2):
+            continue
+        offset, size = entry
+        if (type(offset) is int and type(size) is int and 0 <= offset and 0 < size
+                and offset + size <= len(load.payload) and size <= 4 * len(sources[module]) + 65536):
+            found[module] = load.payload[offset:offset + size]
+    return found
+
+
+def _appended(inputs: bytes, *groups: dict[str, bytes]) -> tuple[bytes, list[dict[str, list[int]]]]:
+    """``inputs`` followed by every blob of ``groups``; for each group, module → [offset, size] in the result."""
+    parts, where, offset = [inputs], [], len(inputs)
+    for group in groups:
+        where.append({})
+        for module, blob in group.items():
+            where[-1][module] = [offset, len(blob)]
+            parts.append(blob)
+            offset += len(blob)
+    return b"".join(parts), where
+
+
 def _grade(plan: Plan, session: Session, sources: dict[str, str]) -> dict[str, list[Outcome]]:
     """Every graded function of the chapter, each in a fresh child of ``session``'s runner."""
     chapter, outcomes = plan.chapter, {}
@@ -499,16 +529,18 @@ def _grade(plan: Plan, session: Session, sources: dict[str, str]) -> dict[str, l
         return outcomes
     errors = load.header["errors"] if isinstance(load.header["errors"], dict) else {}
     usable = {m: text for m, text in sources.items() if m not in errors}
+    compiled = _compiled_by_learner(load, usable)
     for name in graded:
         spec, module = plan.specs[name], module_of[name]
         if module not in usable:
             problem = errors.get(module) or "missing"
             outcomes[name] = _failed(spec, "raised", f"dlmath/{module}.py could not be used: {str(problem)[:400]}")
             continue
-        cases, index, payload = _encode_inputs(plan, name)
+        cases, index, inputs = _encode_inputs(plan, name)
+        payload, where = _appended(inputs, compiled, plan.given_compiled[name])
         request = {"op": "grade", "function": name, "arrays": index, "module_of": module_of, "graded": graded,
-                   "modules": {m: by_module[m] for m in usable}, "sources": usable,
-                   "builds_on": sorted(plan.needs[name]), "given": plan.given[name],
+                   "modules": {m: by_module[m] for m in usable}, "sources": usable, "compiled": where[0],
+                   "builds_on": sorted(plan.needs[name]), "given": plan.given[name], "given_compiled": where[1],
                    "driver": spec.driver, "cases": cases}
         done = ask(request, payload, SECONDS_PER_FUNCTION)
         if isinstance(done, str):

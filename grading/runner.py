@@ -13,7 +13,11 @@ imports NumPy and the student edition and then never runs a line a student wrote
 reference code. For each request it forks a *child*, which becomes a user of its own (when the
 grader is root), limits itself, joins a keyring of its own, and only then executes the
 submission's modules (sent as text) and, for a ``grade`` request, the reference code of
-exactly what the graded function builds on (``given``). The child writes its reply and exits;
+exactly what the graded function builds on (``given``). Both also come compiled (``marshal``),
+which spares each child compiling them again: the learner's modules as the ``load`` child
+compiled them before running them (it sends the code back with its reply; the judge only
+passes it on, never loads it), the given code as the judge compiled it. A child that cannot
+use a compiled module compiles its text. The child writes its reply and exits;
 the parent then kills every other process of the sandbox (whatever the child left running)
 and deletes whatever it left behind — files in ``/tmp``, System V shared memory, semaphores
 and message queues, keys — before it tells the judge it is ready again. So nothing passes
@@ -33,6 +37,7 @@ too, for ``pack``/``unpack``).
 from __future__ import annotations
 
 import json
+import marshal
 import math
 import os
 import re
@@ -233,15 +238,28 @@ def _others() -> list[int]:
     return found
 
 
-def _exec_module(name: str, source: str, filename: str):
-    """A fresh module ``name`` made from ``source`` (registered in sys.modules while it runs)."""
+def _compiled(entry, payload: bytes):
+    """The code object stored at ``entry`` ([offset, size]) in ``payload``, or None if there is none usable."""
+    try:
+        offset, size = entry
+        if not (type(offset) is int and type(size) is int and 0 <= offset and 0 <= size and offset + size <= len(payload)):
+            return None
+        code = marshal.loads(payload[offset:offset + size])
+    except Exception:
+        return None
+    return code if isinstance(code, types.CodeType) else None
+
+
+def _exec_module(name: str, source, filename: str):
+    """A fresh module ``name`` made from ``source``, its text or its code object (registered in
+    sys.modules while it runs)."""
     module = types.ModuleType(name)
     module.__file__ = filename
     module.__package__ = name.rpartition(".")[0]
     previous = sys.modules.get(name)
     sys.modules[name] = module
     try:
-        exec(compile(source, filename, "exec"), module.__dict__)
+        exec(source if isinstance(source, types.CodeType) else compile(source, filename, "exec"), module.__dict__)
     finally:
         if previous is not None:
             sys.modules[name] = previous
@@ -265,17 +283,26 @@ class Runner:
         self.given = {}     # module → reference code the function being graded may build on
 
     # -- load --
-    def load(self, request: dict) -> dict:
+    def load(self, request: dict, payload: bytes = b"") -> tuple[dict, list]:
+        """Run the learner's modules (as compiled by the ``load`` child, when the request carries that);
+        the reply names the modules that failed and, for a ``load`` request, holds their compiled code."""
         import importlib
 
-        errors = {}
+        errors, compiled, chunks, offset = {}, {}, [], 0
         for module, graded in request["modules"].items():
-            name = f"dlmath.{module}"
+            name, filename = f"dlmath.{module}", f"dlmath/{module}.py"
             self.base[module] = importlib.import_module(name)
             for cls_name in {g.split(".")[0] for g in graded if "." in g}:
                 self.base_classes[(module, cls_name)] = getattr(self.base[module], cls_name)
             try:
-                loaded = _exec_module(name, request["sources"][module], f"dlmath/{module}.py")
+                code = _compiled(request.get("compiled", {}).get(module), payload)
+                if code is None:
+                    code = compile(request["sources"][module], filename, "exec")
+                    if request["op"] == "load":  # before any of it runs
+                        blob = memoryview(marshal.dumps(code))
+                        compiled[module], offset = [offset, blob.nbytes], offset + blob.nbytes
+                        chunks.append(blob)
+                loaded = _exec_module(name, code, filename)
             except BaseException as error:
                 where = f" (line {error.lineno})" if isinstance(error, SyntaxError) else ""
                 errors[module] = f"{type(error).__name__}: {error}{where}"[:500]
@@ -284,16 +311,18 @@ class Runner:
             sys.modules[name] = loaded
             setattr(sys.modules["dlmath"], module, loaded)
             self.originals[module] = {top: getattr(loaded, top, None) for top in {g.split(".")[0] for g in graded}}
-        return {"errors": errors}
+        return {"errors": errors, "compiled": compiled}, chunks
 
     # -- grade --
-    def _wire(self, request: dict):
+    def _wire(self, request: dict, payload: bytes):
         """Point every graded name of the chapter at: the learner's (the function graded), the
         reference (what it builds on) or the stub (everything else); return the callable."""
         target, module_of = request["function"], request["module_of"]
         self.given = {}  # the judge sends all the reference code this function may use, every time
         for module, source in request["given"].items():
-            self.given[module] = _exec_module(f"dlmath.{module}", source, f"<given dlmath/{module}.py>")
+            code = _compiled(request.get("given_compiled", {}).get(module), payload)
+            self.given[module] = _exec_module(f"dlmath.{module}", source if code is None else code,
+                                              f"<given dlmath/{module}.py>")
         wired = None
         for module, learner in self.learner.items():
             graded = [g for g in request["graded"] if module_of[g] == module]
@@ -380,7 +409,7 @@ class Runner:
         np = self.np
         inputs = unpack_arrays(request["arrays"], payload)
         try:
-            function = self._wire(request)
+            function = self._wire(request, payload)
         except BaseException as error:
             failure = {"status": "raised", "error": f"could not load {request['function']}: {type(error).__name__}: {error}"[:500]}
             return {"results": [failure] * len(request["cases"])}, b""
@@ -467,7 +496,7 @@ class Parent:
             _confine({**self.config["limits"], "uid": int(request.get("uid", 0))})
             os.chdir(self.scratch)
             runner = Runner(self.callables)
-            reply, chunks = runner.load(request), []
+            reply, chunks = runner.load(request, payload)
             if request["op"] == "grade":
                 reply, chunks = runner.grade(request, payload)
             _only_the_runner()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import marshal
 import shutil
 
 import pytest
@@ -27,6 +28,10 @@ def test_a_function_is_graded_with_the_reference_code_of_what_it_builds_on_and_n
         assert graded.name not in plan.needs[graded.name]
         given = plan.given[graded.name]
         assert set(given) == {chapter.function(n).module for n in plan.needs[graded.name]}
+        for module, code in plan.given_compiled[graded.name].items():  # what children run: the same code, compiled
+            loaded, filename = marshal.loads(code), f"<given dlmath/{module}.py>"
+            assert loaded == compile(given[module], filename, "exec") and loaded.co_filename == filename
+        assert set(plan.given_compiled[graded.name]) == set(given)
         for other in chapter.graded:
             if other.module in given:
                 stub = f"dlmath.{other.module}.{other.name} is not implemented yet"

@@ -140,3 +140,46 @@ def test_the_plans_student_edition_is_deleted_when_its_process_exits(tmp_path):
     edition, alive_after_fork = done.stdout.split()
     assert done.returncode == 0 and alive_after_fork == "True", done.stderr
     assert not Path(edition).exists()
+
+
+def test_children_run_the_learners_code_as_the_load_child_compiled_it_or_else_its_text(learner, monkeypatch):
+    """The load child sends the learner's modules back compiled; the judge passes those bytes on, and each
+    grading child runs them instead of compiling the text again. Shown by swapping the bytes in between:
+    code compiled from a correct sigmoid earns the points the text (overflowing) does not, and bytes that
+    are not code are ignored (the text is compiled)."""
+    import marshal
+
+    from grading import judge
+
+    from grading import demo
+
+    folder = learner({"sigmoid": "return 1 / (1 + np.exp(-z))"})
+    swapped = marshal.dumps(compile(demo.solved_module("activations", {}), "dlmath/activations.py", "exec"))
+    assert scores(folder)["sigmoid"] < FULL["sigmoid"]
+    monkeypatch.setattr(judge, "_compiled_by_learner", lambda load, sources: {"activations": swapped})
+    assert scores(folder)["sigmoid"] == FULL["sigmoid"]
+    for garbage in (b"not marshal", marshal.dumps(42), swapped[: len(swapped) // 2]):
+        monkeypatch.setattr(judge, "_compiled_by_learner", lambda load, sources, blob=garbage: {"activations": blob})
+        assert scores(folder)["sigmoid"] < FULL["sigmoid"]
+
+
+def test_a_malformed_description_of_compiled_code_is_ignored():
+    import marshal
+
+    from grading.judge import Done, _compiled_by_learner
+
+    code = marshal.dumps(compile("x = 1", "m", "exec"))
+    sources = {"activations": "x = 1"}
+
+    def load(described, payload=code):
+        return Done({"errors": {}, "compiled": described}, payload, 0, 0.0, False, True)
+
+    assert _compiled_by_learner(load({"activations": [0, len(code)]}), sources) == {"activations": code}
+    for described in ({"activations": [0, len(code) + 1]}, {"activations": [-1, 3]}, {"activations": [0, True]},
+                      {"activations": "0,3"}, {"other": [0, len(code)]}, ["activations"], None):
+        assert _compiled_by_learner(load(described), sources) == {}, described
+    huge = b"\0" * (4 * len(sources["activations"]) + 65537)
+    assert _compiled_by_learner(load({"activations": [0, len(huge)]}, huge), sources) == {}
+    assert runner._compiled([0, len(code)], code).co_filename == "m"
+    for entry, payload in (([0, 3], b"abc"), ([0, 9], code[:9]), ([2, len(code)], code), (None, code), ([0, 2], marshal.dumps(7))):
+        assert runner._compiled(entry, payload) is None
