@@ -228,25 +228,29 @@ def _ready(root: Path) -> None:
 def _one_engine_per_database() -> None:
     """nbgrader opens a new ``Gradebook`` about ten times per submission, and each makes a new SQLAlchemy
     engine (whose cache of compiled queries starts empty: compiling them was a third of the gradebook's
-    cost) and re-checks that every table exists. In a bookkeeper the first ``Gradebook`` of a database is
-    nbgrader's own; later ones reuse its engine and skip the table check (the tables exist by then).
-    The rest of ``Gradebook.__init__`` is nbgrader's, line for line. For bookkeeper processes only."""
+    cost), re-checks that every table exists and that the course has its row. In a bookkeeper the first
+    ``Gradebook`` of a database and course is nbgrader's own; later ones reuse its engine and skip both
+    checks (the tables and the course row exist by then). The rest of ``Gradebook.__init__`` is
+    nbgrader's, line for line. For bookkeeper processes only."""
     import nbgrader.api
     from sqlalchemy.orm import scoped_session, sessionmaker
 
     Gradebook = nbgrader.api.Gradebook
     if getattr(Gradebook, "_dlmath_engines", None) is not None:
         return
-    engines, first_init = {}, Gradebook.__init__
+    engines, checked, first_init = {}, set(), Gradebook.__init__
 
     def init(self, db_url: str, course_id: str = "default_course", authenticator=None):
         if db_url not in engines:
             first_init(self, db_url, course_id, authenticator)
             engines[db_url] = self.engine
+            checked.add((db_url, course_id))
             return
         self.engine = engines[db_url]
         self.db = scoped_session(sessionmaker(autoflush=True, bind=self.engine, future=True))
-        self.check_course(course_id=course_id)
+        if (db_url, course_id) not in checked:
+            self.check_course(course_id=course_id)
+            checked.add((db_url, course_id))
         self.course_id = course_id
         self.authenticator = authenticator
 

@@ -10,6 +10,8 @@ gradebook, feedback, formgrader and export, but the checking is the sandboxed ju
   It also appends the submitted graded modules (the work is in ``dlmath/*.py``, which nbgrader's
   formgrader and feedback don't show) as a last markdown cell.
 * :class:`CheckCellMetadataOnce` is nbgrader's metadata check without its slowest redundant work.
+* :class:`SaveAutoGradesAtOnce` is nbgrader's ``SaveAutoGrades``, committing a notebook's grades
+  together instead of cell by cell.
 * :class:`FeedbackExporter` is ``generate_feedback``'s HTML exporter: the stock one, without
   its slowest redundant work (see there), whose index names each hidden test cell's function and
   whose long lines wrap (:func:`readable`).
@@ -39,7 +41,8 @@ from jinja2 import BytecodeCache
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import BaseConverter
-from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor, SaveAutoGrades
 from nbgrader.utils import capture_log, setenv, temp_attrs
 
 try:
@@ -171,6 +174,42 @@ def autograde(api, assignment_id: str, student_id: str) -> dict:
         converter = AutogradeInOnePass(coursedir=api.coursedir, parent=api)
         converter.force, converter.create_student = True, True
         return capture_log(converter)
+
+
+class SaveAutoGradesAtOnce(SaveAutoGrades):
+    """nbgrader's ``SaveAutoGrades``, with one commit per notebook instead of one per graded or solution
+    cell (34 per submission of 03_activations, each a disk sync of the gradebook made while the other
+    bookkeepers wait for their turn). What is stored is nbgrader's; a notebook that fails halfway stores
+    nothing (the pipeline then writes the judge's grades itself)."""
+
+    def preprocess(self, nb, resources):
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.student_id = resources["nbgrader"]["student"]
+        self.db_url = resources["nbgrader"]["db_url"]
+        self.gradebook = Gradebook(self.db_url)
+        with self.gradebook:
+            session = self.gradebook.db
+            self.gradebook.db = _CommitLater(session)  # (nbgrader's per-cell commits become flushes)
+            try:
+                nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)  # each cell, as nbgrader's
+            finally:
+                self.gradebook.db = session
+            session.commit()
+        return nb, resources
+
+
+class _CommitLater:
+    """A database session whose ``commit`` only flushes (its owner commits once, later)."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def commit(self) -> None:
+        self._session.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
 
 
 class CheckCellMetadataOnce(CheckCellMetadata):

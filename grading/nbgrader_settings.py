@@ -10,12 +10,11 @@ import os
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, ClearOutput, DeduplicateIds, OverwriteCells,
-                                    OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.preprocessors import AssignLatePenalties, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec
 
 from grading import chapters, editions
-from grading.nbgrader_plugins import (AutogradeExporter, CheckCellMetadataOnce, FeedbackExporter, WriteVerdicts,
-                                      refuse_unless_pipeline)
+from grading.nbgrader_plugins import (AutogradeExporter, CheckCellMetadataOnce, FeedbackExporter, SaveAutoGradesAtOnce,
+                                      WriteVerdicts, refuse_unless_pipeline)
 
 
 EXCHANGE_ENV = "DLMATH_EXCHANGE"
@@ -55,7 +54,7 @@ def configure(c, root: Path) -> None:
     c.GenerateAssignment.post_convert_hook = functools.partial(strip_release, root)
     # no student notebook is executed: the sandboxed judge's verdicts are written into the hidden test
     # cells instead, and only `python -m grading autograde` (which computes them) may autograde
-    c.Autograde.autograde_preprocessors = [WriteVerdicts, ClearMetadataPreprocessor, SaveAutoGrades,
+    c.Autograde.autograde_preprocessors = [WriteVerdicts, ClearMetadataPreprocessor, SaveAutoGradesAtOnce,
                                            AssignLatePenalties, CheckCellMetadataOnce]
     c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
                                           CheckCellMetadataOnce]

@@ -22,10 +22,13 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter, NotebookExporter
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.api import Grade, Gradebook
+from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
 
 from grading import course, demo
 from grading.autograde import autograde
-from grading.nbgrader_plugins import VERDICTS_ENV, readable, verdict_outputs
+from grading.nbgrader_plugins import VERDICTS_ENV, WriteVerdicts, readable, verdict_outputs
 from grading.release import release
 
 CHAPTER = "03_activations"
@@ -70,14 +73,34 @@ def test_our_autograded_notebook_is_what_nbgraders_own_autograde_writes(tmp_path
     autograde(CHAPTER, root, jobs=1, log=lambda *_: None)
     notebooks = {s: root / "autograded" / s / CHAPTER / f"{CHAPTER}.ipynb" for s in students}
     ours = {s: path.read_bytes() for s, path in notebooks.items()}
+    our_records = _gradebook_records(root, students)
 
     monkeypatch.setenv(VERDICTS_ENV, str(root / "verdicts" / CHAPTER))  # the verdicts of the run above
     stock = course.api(root, {"CourseDirectory.submitted_directory": "intake",
-                              "Autograde.exporter_class": NotebookExporter})
+                              "Autograde.exporter_class": NotebookExporter,
+                              "Autograde.autograde_preprocessors": [
+                                  WriteVerdicts, ClearMetadataPreprocessor, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]})
+    _clear_autogrades(root)
     for student in students:
         assert stock.autograde(CHAPTER, student, force=True, create=True)["success"]  # nbgrader's two passes
         assert notebooks[student].read_bytes() == ours[student], student
     assert ours["naive"] != ours["correct"] != ours["stub"]
+    assert _gradebook_records(root, students) == our_records  # what nbgrader's SaveAutoGrades stores, too
+
+
+def _gradebook_records(root, students) -> dict:
+    """Each student's grades as the gradebook holds them."""
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="dlmath") as gb:
+        return {student: sorted((g.name, g.auto_score, g.needs_manual_grade)
+                                for g in gb.find_submission_notebook(CHAPTER, CHAPTER, student).grades)
+                for student in students}
+
+
+def _clear_autogrades(root) -> None:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="dlmath") as gb:
+        for grade in gb.db.query(Grade):
+            grade.auto_score, grade.needs_manual_grade = None, True
+        gb.db.commit()
 
 
 def test_a_verdicts_outputs_are_what_nbformat_makes():
