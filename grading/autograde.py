@@ -124,14 +124,16 @@ def _progress(iterable, total: int, description: str, show: bool):
 # ---- steps 1–2: intake and judge ---------------------------------------------------------------------
 
 def judge_each(chapter: chapters.Chapter, root: Path, submissions: dict[str, Path], jobs: int, sandboxed: bool,
-               show_progress: bool):
+               show_progress: bool, sessions: list[judge.Session]):
     """Yield (student, notes, verdicts, seconds) as each submission is taken in and judged. Every submission
     is one unit of work; ``jobs`` run at once, each job with a sandboxed runner of its own that grades
-    submission after submission (a fresh child per function, nothing left behind between them). The
+    submission after submission (a fresh child per function, nothing left behind between them): one of
+    ``sessions`` (runners already started), or one it starts and adds there. The caller closes them. The
     judge reads the graded modules from ``submitted/`` the way intake does; the intake copy is nbgrader's."""
     plan, release = judge.plan(chapter.id), release_dir(chapter.id, root)
     runners: queue.SimpleQueue = queue.SimpleQueue()
-    started: list[judge.Session] = []
+    for session in sessions:
+        runners.put(session)
 
     def work(student: str):
         notes = intake.take(chapter, submissions[student], release, root / "intake" / student / chapter.id)
@@ -139,7 +141,7 @@ def judge_each(chapter: chapters.Chapter, root: Path, submissions: dict[str, Pat
             session = runners.get_nowait()
         except queue.Empty:
             session = judge.Session(plan, sandboxed)
-            started.append(session)
+            sessions.append(session)
         try:
             start = time.perf_counter()
             verdicts = judge.judge_submission(chapter.id, submissions[student], sandboxed, session=session)
@@ -147,14 +149,10 @@ def judge_each(chapter: chapters.Chapter, root: Path, submissions: dict[str, Pat
         finally:
             runners.put(session)
 
-    try:
-        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-            futures = [pool.submit(work, s) for s in submissions]
-            for future in _progress(concurrent.futures.as_completed(futures), len(futures), "grading", show_progress):
-                yield future.result()  # a GraderError (the grader's fault) stops the run
-    finally:
-        for session in started:
-            session.close()
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        futures = [pool.submit(work, s) for s in submissions]
+        for future in _progress(concurrent.futures.as_completed(futures), len(futures), "grading", show_progress):
+            yield future.result()  # a GraderError (the grader's fault) stops the run
 
 
 # ---- step 3: nbgrader, in worker processes ---------------------------------------------------------
@@ -218,9 +216,15 @@ def _warm_up(chapter: chapters.Chapter, root: Path) -> None:
         pass
 
 
-def _ready(root: Path) -> None:
-    """Every bookkeeper starts with this (forked before any judging thread exists): its gradebook
-    sessions take turns with the other bookkeepers', over one database engine."""
+def _ready(root: Path, runner_pipes: list[int]) -> None:
+    """Every bookkeeper starts with this (forked before any judging thread exists): it lets go of the
+    judge's runners' pipes it inherited, and its gradebook sessions take turns with the other
+    bookkeepers', over one database engine."""
+    for fd in runner_pipes:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
     _one_gradebook_session_at_a_time(root / ".gradebook.lock")
     _one_engine_per_database()
 
@@ -304,22 +308,32 @@ def grade_each(chapter: chapters.Chapter, root: Path, submissions: dict[str, Pat
     results, pending = {}, {}
     workers = max(1, min(jobs, len(submissions)))
     _apis.clear()  # (settings are read again for every run)
-    _warm_up(chapter, root)
-    context = multiprocessing.get_context("fork")  # bookkeepers start with the grader already imported and warm
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_ready,
-                                                initargs=(root,)) as bookkeepers:
-        bookkeepers.submit(_ready, root).result()  # with "fork" the first task starts every worker: before any thread
-        mark = time.perf_counter()
-        for student, notes, verdicts, seconds in judge_each(chapter, root, submissions, jobs, sandboxed, show_progress):
-            graded = results[student] = Graded(student, verdicts, seconds,
-                                               notes + ([] if sandboxed else [UNSANDBOXED_NOTE]))
-            record = json.loads(judge.to_json(chapter.id, graded.verdicts))
-            verdict_path(verdict_dir, student).write_text(json.dumps({**record, "notes": graded.notes}), encoding="utf-8")
-            pending[student] = bookkeepers.submit(_nbgrader_one, root, chapter.id, student, verdict_dir)
-        stages["intake and judge"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        errors = {student: future.result() for student, future in pending.items()}
-        stages["nbgrader"] = time.perf_counter() - mark
+    # the runners start (Python and NumPy, in their sandboxes) while this process warms up
+    sessions = [judge.Session(judge.plan(chapter.id), sandboxed, wait=False) for _ in range(workers)]
+    try:
+        _warm_up(chapter, root)
+        context = multiprocessing.get_context("fork")  # bookkeepers start with the grader already imported and warm
+        pipes = [fd for session in sessions for fd in session.pipes()]
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_ready,
+                                                    initargs=(root, pipes)) as bookkeepers:
+            bookkeepers.submit(_ready, root, []).result()  # with "fork" the first task starts every worker: before any thread
+            mark = time.perf_counter()
+            for student, notes, verdicts, seconds in judge_each(chapter, root, submissions, jobs, sandboxed,
+                                                                show_progress, sessions):
+                graded = results[student] = Graded(student, verdicts, seconds,
+                                                   notes + ([] if sandboxed else [UNSANDBOXED_NOTE]))
+                record = json.loads(judge.to_json(chapter.id, graded.verdicts))
+                verdict_path(verdict_dir, student).write_text(json.dumps({**record, "notes": graded.notes}), encoding="utf-8")
+                pending[student] = bookkeepers.submit(_nbgrader_one, root, chapter.id, student, verdict_dir)
+            stages["intake and judge"] = time.perf_counter() - mark
+            for session in sessions:  # (their runners are done: nothing waits for them any more)
+                session.close()
+            mark = time.perf_counter()
+            errors = {student: future.result() for student, future in pending.items()}
+            stages["nbgrader"] = time.perf_counter() - mark
+    finally:
+        for session in sessions:
+            session.close()
     return {s: results[s] for s in submissions}, errors
 
 

@@ -190,13 +190,21 @@ class Session:
     stopped answering (or could not clean up after a child) with a fresh one.
     """
 
-    def __init__(self, plan: Plan, sandboxed: bool, limits: sandbox.Limits = sandbox.Limits(), keep_leftovers: bool = False):
-        """``keep_leftovers`` (tests only) skips the cleaning after each child, to show what it prevents."""
+    def __init__(self, plan: Plan, sandboxed: bool, limits: sandbox.Limits = sandbox.Limits(), keep_leftovers: bool = False,
+                 wait: bool = True):
+        """``keep_leftovers`` (tests only) skips the cleaning after each child, to show what it prevents.
+        ``wait=False`` returns as soon as the runner is started; ``ready()`` waits for it to answer."""
         self.plan, self.sandboxed, self.limits, self.keep_leftovers = plan, sandboxed, limits, keep_leftovers
         self.process = None
-        self._start()
+        self._spawn()
+        if wait:
+            self.ready()
 
     def _start(self) -> None:
+        self._spawn()
+        self.ready()
+
+    def _spawn(self) -> None:
         plan, limits = self.plan, self.limits
         _, python, numpy_path = sandbox.runtime_mounts()
         modules = sorted({g.module for g in plan.chapter.graded})
@@ -216,6 +224,13 @@ class Session:
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, cwd=self.scratch, env=env if not self.sandboxed else {},
                                         start_new_session=True)
+        self._waiting = True
+
+    def ready(self) -> None:
+        """Wait for the runner started last to say it is ready (Python and NumPy imported)."""
+        if not self._waiting:
+            return
+        self._waiting = False
         try:
             first = self._control(time.monotonic() + SECONDS_TO_START, [])
         except RunnerFailed as error:
@@ -261,8 +276,13 @@ class Session:
                     raise RunnerFailed(_exit_reason(self.process.wait(timeout=10)))
                 buffered += chunk
 
+    def pipes(self) -> list[int]:
+        """The file descriptors of this process's ends of the runner's pipes."""
+        return [stream.fileno() for stream in (self.process.stdin, self.process.stdout, self.process.stderr)]
+
     def run(self, request: dict, payload: bytes, seconds: float) -> Done:
         """One request, answered by a fresh child; raises RunnerFailed if the runner itself failed."""
+        self.ready()
         uid = sandbox.fresh_uid() if self.sandboxed else 0
         try:
             self.process.stdin.write(runner.pack({**request, "uid": uid, "seconds": seconds}, payload))
