@@ -10,8 +10,10 @@ gradebook, feedback, formgrader and export, but the checking is the sandboxed ju
   It also appends the submitted graded modules (the work is in ``dlmath/*.py``, which nbgrader's
   formgrader and feedback don't show) as a last markdown cell.
 * :class:`CheckCellMetadataOnce` is nbgrader's metadata check without its slowest redundant work.
-* :class:`SaveAutoGradesAtOnce` is nbgrader's ``SaveAutoGrades``, committing a notebook's grades
-  together instead of cell by cell.
+* :class:`OverwriteCellsLookingUpOnce`, :class:`SaveAutoGradesAtOnce` and
+  :class:`GetGradesLookingUpOnce` are nbgrader's preprocessors, each reading a notebook's cells or
+  grades from the gradebook in one query instead of one per cell (:class:`NotebookLookups`);
+  ``SaveAutoGradesAtOnce`` also commits the grades together instead of cell by cell.
 * :class:`FeedbackExporter` is ``generate_feedback``'s HTML exporter: the stock one, without
   its slowest redundant work (see there), whose index names each hidden test cell's function and
   whose long lines wrap (:func:`readable`).
@@ -41,8 +43,9 @@ from jinja2 import BytecodeCache
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import BaseConverter
-from nbgrader.api import Gradebook
-from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor, SaveAutoGrades
+from nbgrader.api import BaseCell, Grade, GradeCell, TaskCell
+from nbgrader.preprocessors import (CheckCellMetadata, GetGrades, NbGraderPreprocessor, OverwriteCells,
+                                    SaveAutoGrades)
 from nbgrader.utils import capture_log, setenv, temp_attrs
 
 try:
@@ -176,27 +179,63 @@ def autograde(api, assignment_id: str, student_id: str) -> dict:
         return capture_log(converter)
 
 
-class SaveAutoGradesAtOnce(SaveAutoGrades):
-    """nbgrader's ``SaveAutoGrades``, with one commit per notebook instead of one per graded or solution
-    cell (34 per submission of 03_activations, each a disk sync of the gradebook made while the other
-    bookkeepers wait for their turn). What is stored is nbgrader's; a notebook that fails halfway stores
-    nothing (the pipeline then writes the judge's grades itself)."""
+class NotebookLookups:
+    """An nbgrader ``Gradebook`` whose per-cell lookups of one notebook (``find_grade``,
+    ``find_source_cell``, ``find_graded_cell``) are answered from one query per notebook, made at
+    the first lookup: nbgrader's preprocessors look cells up one by one, a third of the bookkeeping
+    of a submission, and all of it while the other bookkeepers wait for the gradebook. The objects
+    are the gradebook's own, in its session; a name not found is looked up the gradebook's way (and
+    raises its ``MissingEntry``). Lives for one ``with`` block, as nbgrader's gradebooks do.
 
-    def preprocess(self, nb, resources):
-        self.notebook_id = resources["nbgrader"]["notebook"]
-        self.assignment_id = resources["nbgrader"]["assignment"]
-        self.student_id = resources["nbgrader"]["student"]
-        self.db_url = resources["nbgrader"]["db_url"]
-        self.gradebook = Gradebook(self.db_url)
-        with self.gradebook:
-            session = self.gradebook.db
-            self.gradebook.db = _CommitLater(session)  # (nbgrader's per-cell commits become flushes)
-            try:
-                nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)  # each cell, as nbgrader's
-            finally:
-                self.gradebook.db = session
-            session.commit()
-        return nb, resources
+    ``commit_at_exit``: the preprocessor's commits only flush, and the block commits once at its
+    end (nothing at all if it fails)."""
+
+    def __init__(self, gradebook, commit_at_exit: bool = False):
+        self._gradebook, self._found, self._commit_at_exit = gradebook, {}, commit_at_exit
+        if commit_at_exit:
+            self.db = _CommitLater(gradebook.db)
+
+    def __getattr__(self, name):
+        return getattr(self._gradebook, name)
+
+    def __enter__(self):
+        self._gradebook.__enter__()
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        try:
+            if self._commit_at_exit and kind is None:
+                self._gradebook.db.commit()
+        finally:
+            return self._gradebook.__exit__(kind, value, traceback)
+
+    def _by_name(self, what: str, key: tuple, query) -> dict:
+        if (what, key) not in self._found:
+            self._found[(what, key)] = {name: row for row, name in query()}
+        return self._found[(what, key)]
+
+    def find_grade(self, grade_cell: str, notebook: str, assignment: str, student: str):
+        def query():
+            submitted = self._gradebook.find_submission_notebook(notebook, assignment, student)
+            return self._gradebook.db.query(Grade, BaseCell.name).join(BaseCell, BaseCell.id == Grade.cell_id) \
+                .filter(Grade.notebook_id == submitted.id)
+        found = self._by_name("grade", (notebook, assignment, student), query).get(grade_cell)
+        return found if found is not None else self._gradebook.find_grade(grade_cell, notebook, assignment, student)
+
+    def find_source_cell(self, name: str, notebook: str, assignment: str):
+        def query():
+            return ((cell, cell.name) for cell in self._gradebook.find_notebook(notebook, assignment).source_cells)
+        found = self._by_name("source", (notebook, assignment), query).get(name)
+        return found if found is not None else self._gradebook.find_source_cell(name, notebook, assignment)
+
+    def find_graded_cell(self, name: str, notebook: str, assignment: str):
+        def query():
+            cells = self._gradebook.find_notebook(notebook, assignment).grade_cells
+            return [(cell, cell.name) for cell in cells] + [
+                (cell, cell.name) for cell in self._gradebook.find_notebook(notebook, assignment).task_cells
+                if not any(c.name == cell.name for c in cells)]  # nbgrader looks for a grade cell first
+        found = self._by_name("graded", (notebook, assignment), query).get(name)
+        return found if found is not None else self._gradebook.find_graded_cell(name, notebook, assignment)
 
 
 class _CommitLater:
@@ -210,6 +249,38 @@ class _CommitLater:
 
     def __getattr__(self, name):
         return getattr(self._session, name)
+
+
+class _LooksUpOnce:
+    """For nbgrader preprocessors that set ``self.gradebook = Gradebook(...)``: it becomes a
+    :class:`NotebookLookups` of that gradebook."""
+
+    _commit_at_exit = False
+
+    @property
+    def gradebook(self):
+        return self._lookups
+
+    @gradebook.setter
+    def gradebook(self, gradebook) -> None:
+        self._lookups = NotebookLookups(gradebook, self._commit_at_exit)
+
+
+class OverwriteCellsLookingUpOnce(_LooksUpOnce, OverwriteCells):
+    """nbgrader's ``OverwriteCells``, its source and graded cells read in one query each (:class:`NotebookLookups`)."""
+
+
+class SaveAutoGradesAtOnce(_LooksUpOnce, SaveAutoGrades):
+    """nbgrader's ``SaveAutoGrades``, reading a notebook's grades in one query and committing them in
+    one transaction instead of one per cell (17 per submission of 03_activations, each a disk sync of
+    the gradebook made while the other bookkeepers wait for their turn). What is stored is nbgrader's;
+    a notebook that fails halfway stores nothing (the pipeline then writes the judge's grades itself)."""
+
+    _commit_at_exit = True
+
+
+class GetGradesLookingUpOnce(_LooksUpOnce, GetGrades):
+    """nbgrader's ``GetGrades`` (feedback), a notebook's grades read in one query (:class:`NotebookLookups`)."""
 
 
 class CheckCellMetadataOnce(CheckCellMetadata):

@@ -10,11 +10,13 @@ import os
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import AssignLatePenalties, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import AssignLatePenalties, ClearOutput, DeduplicateIds, OverwriteKernelspec
 
 from grading import chapters, editions
-from grading.nbgrader_plugins import (AutogradeExporter, CheckCellMetadataOnce, FeedbackExporter, SaveAutoGradesAtOnce,
-                                      WriteVerdicts, refuse_unless_pipeline)
+from grading.nbgrader_plugins import (AutogradeExporter, CheckCellMetadataOnce, FeedbackExporter, GetGradesLookingUpOnce,
+                                      OverwriteCellsLookingUpOnce, SaveAutoGradesAtOnce, WriteVerdicts,
+                                      refuse_unless_pipeline)
 
 
 EXCHANGE_ENV = "DLMATH_EXCHANGE"
@@ -50,16 +52,18 @@ def configure(c, root: Path) -> None:
     # the learner's graded modules must survive autograde (nbgrader would overwrite them with ours)
     c.Autograde.exclude_overwriting = {ch.id: [f"dlmath/{m}.py" for m in ch.modules] for ch in chapters.CHAPTERS.values()}
     # a deleted hidden-test cell is put back instead of scoring 0
-    c.OverwriteCells.add_missing_cells = True
+    c.OverwriteCells.add_missing_cells = True  # (applies to OverwriteCellsLookingUpOnce)
     c.GenerateAssignment.post_convert_hook = functools.partial(strip_release, root)
     # no student notebook is executed: the sandboxed judge's verdicts are written into the hidden test
     # cells instead, and only `python -m grading autograde` (which computes them) may autograde
     c.Autograde.autograde_preprocessors = [WriteVerdicts, ClearMetadataPreprocessor, SaveAutoGradesAtOnce,
                                            AssignLatePenalties, CheckCellMetadataOnce]
-    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCellsLookingUpOnce,
                                           CheckCellMetadataOnce]
     # the notebook is validated once after all of a step's preprocessors instead of after each of them
     c.Exporter.optimistic_validation = True
     c.Autograde.pre_convert_hook = refuse_unless_pipeline
     c.Autograde.exporter_class = AutogradeExporter
     c.GenerateFeedback.exporter_class = FeedbackExporter
+    # nbgrader's own preprocessors, each reading the gradebook once per notebook instead of once per cell
+    c.GenerateFeedback.preprocessors = [GetGradesLookingUpOnce, CSSHTMLHeaderPreprocessor]

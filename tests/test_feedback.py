@@ -11,8 +11,9 @@ element for element (both serialised the stock exporter's way), once
 :func:`readable` is applied to the stock one.
 
 The autograded notebook that ``AutogradeInOnePass`` writes with ``AutogradeExporter`` (one pass,
-no defensive copies) is, byte for byte, the one nbgrader's own ``Autograde`` writes in two passes
-with nbconvert's stock ``NotebookExporter``.
+no defensive copies) and our preprocessors that read the gradebook once per notebook is, byte for
+byte, the one nbgrader's own ``Autograde`` writes in two passes with nbconvert's stock
+``NotebookExporter`` and nbgrader's stock preprocessors; the grades stored are the same too.
 """
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter, NotebookExporter
-from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.api import Grade, Gradebook
-from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades,
+                                   OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from grading import course, demo
+from grading import chapters, course, demo
 from grading.autograde import autograde
 from grading.nbgrader_plugins import VERDICTS_ENV, WriteVerdicts, readable, verdict_outputs
 from grading.release import release
@@ -52,7 +54,8 @@ def test_our_feedback_page_is_the_stock_page_made_readable(tmp_path):
     pages = {s: root / "feedback" / s / CHAPTER / f"{CHAPTER}.html" for s in students}
     ours = {s: page.read_text(encoding="utf-8") for s, page in pages.items()}
 
-    stock = course.api(root, {"GenerateFeedback.exporter_class": HTMLExporter})
+    stock = course.api(root, {"GenerateFeedback.exporter_class": HTMLExporter,
+                              "GenerateFeedback.preprocessors": [GetGrades, CSSHTMLHeaderPreprocessor]})
     for student in students:
         assert stock.generate_feedback(CHAPTER, student, force=True)["success"]
         theirs = pages[student].read_text(encoding="utf-8")
@@ -78,6 +81,8 @@ def test_our_autograded_notebook_is_what_nbgraders_own_autograde_writes(tmp_path
     monkeypatch.setenv(VERDICTS_ENV, str(root / "verdicts" / CHAPTER))  # the verdicts of the run above
     stock = course.api(root, {"CourseDirectory.submitted_directory": "intake",
                               "Autograde.exporter_class": NotebookExporter,
+                              "Autograde.sanitize_preprocessors": [
+                                  ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata],
                               "Autograde.autograde_preprocessors": [
                                   WriteVerdicts, ClearMetadataPreprocessor, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]})
     _clear_autogrades(root)
@@ -124,3 +129,29 @@ def test_formgrader_and_the_feedback_show_the_graded_modules_as_submitted(tmp_pa
     assert body in shown.source and "\n`````python\n" in shown.source and shown.source.endswith("\n`````")
     page = (root / "feedback" / "naive" / CHAPTER / f"{CHAPTER}.html").read_text(encoding="utf-8")
     assert "The graded code, as submitted" in page
+
+
+def test_notebook_lookups_find_what_the_gradebook_finds(tmp_path):
+    from nbgrader.api import MissingEntry
+
+    from grading.nbgrader_plugins import NotebookLookups
+
+    root = tmp_path / "course"
+    released = release(CHAPTER, root)
+    shutil.copytree(released, root / "submitted" / "stub" / CHAPTER)
+    autograde(CHAPTER, root, jobs=1, log=lambda *_: None)
+    url = f"sqlite:///{root / 'gradebook.db'}"
+    with Gradebook(url, course_id="dlmath") as gb, NotebookLookups(Gradebook(url, course_id="dlmath")) as lookups:
+        notebook = gb.find_notebook(CHAPTER, CHAPTER)
+        graded, sources = [c.name for c in notebook.grade_cells], [c.name for c in notebook.source_cells]
+        assert len(graded) == len(chapters.get(CHAPTER).graded) and set(graded) <= set(sources)
+        for name in graded:
+            theirs, ours = gb.find_grade(name, CHAPTER, CHAPTER, "stub"), lookups.find_grade(name, CHAPTER, CHAPTER, "stub")
+            assert (ours.id, ours.auto_score, ours.max_score) == (theirs.id, theirs.auto_score, theirs.max_score)
+            assert lookups.find_graded_cell(name, CHAPTER, CHAPTER).id == gb.find_graded_cell(name, CHAPTER, CHAPTER).id
+        for name in sources:
+            assert lookups.find_source_cell(name, CHAPTER, CHAPTER).checksum == gb.find_source_cell(name, CHAPTER, CHAPTER).checksum
+        for find, args in ((lookups.find_grade, ("nope", CHAPTER, CHAPTER, "stub")), (lookups.find_grade, (graded[0], CHAPTER, CHAPTER, "nobody")),
+                           (lookups.find_source_cell, ("nope", CHAPTER, CHAPTER)), (lookups.find_graded_cell, ("nope", CHAPTER, CHAPTER))):
+            with pytest.raises(MissingEntry):
+                find(*args)
