@@ -113,25 +113,28 @@ def _released(path: Path, modified: int) -> tuple[nbformat.NotebookNode, frozens
     return released, frozenset(c.metadata.nbgrader.grade_id for c in released.cells if "nbgrader" in c.metadata)
 
 
-def _notebook(chapter: chapters.Chapter, folder: Path, release: Path):
-    """The submitted notebook, normalised — or the released one and why it was used instead."""
+def _notebook(chapter: chapters.Chapter, folder: Path, release: Path) -> tuple[str, str]:
+    """The submitted notebook's text (normalised if a cell had to change) — or the released one's and why
+    it was used instead."""
     name = f"{chapter.id}.ipynb"
     released, graded_ids = _released(release / name, (release / name).stat().st_mtime_ns)
     try:
-        notebook = nbformat.reads(read_file(folder, name, NOTEBOOK_LIMIT).decode("utf-8"), as_version=4)
-        nbformat.validate(notebook)
+        text, invalid = read_file(folder, name, NOTEBOOK_LIMIT).decode("utf-8"), {}
+        notebook = nbformat.reads(text, as_version=4, capture_validation_error=invalid)
+        if invalid:
+            raise invalid["ValidationError"]
     except Unreadable as error:
-        return released, f"{error}: the released notebook was graded instead (your work is in dlmath/)"
+        return nbformat.writes(released), f"{error}: the released notebook was graded instead (your work is in dlmath/)"
     except Exception as error:
-        return released, (f"{name} is not a valid notebook ({type(error).__name__}); the released notebook was "
-                          "graded instead (your work is in dlmath/)")
+        return nbformat.writes(released), (f"{name} is not a valid notebook ({type(error).__name__}); the released "
+                                           "notebook was graded instead (your work is in dlmath/)")
     # nbgrader metadata on a cell the release doesn't have (a forged test cell) is dropped;
     # nbgrader itself restores edited, re-typed or deleted test cells from the gradebook
-    for cell in notebook.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if "nbgrader" in cell.get("metadata", {}) and grade_id not in graded_ids:
-            del cell.metadata["nbgrader"]
-    return notebook, ""
+    forged = [cell for cell in notebook.cells if "nbgrader" in cell.get("metadata", {})
+              and cell.metadata["nbgrader"].get("grade_id") not in graded_ids]
+    for cell in forged:
+        del cell.metadata["nbgrader"]
+    return (nbformat.writes(notebook) if forged else text), ""
 
 
 def _ignored(chapter: chapters.Chapter, folder: Path, release: Path, taken: set[str]) -> list[str]:
@@ -168,7 +171,7 @@ def take(chapter: chapters.Chapter, submitted: Path, release: Path, destination:
     (destination / "dlmath").mkdir(parents=True)
     notes, taken = [], set()
     notebook, problem = _notebook(chapter, submitted, release)
-    nbformat.write(notebook, destination / f"{chapter.id}.ipynb")
+    (destination / f"{chapter.id}.ipynb").write_text(notebook, encoding="utf-8")
     if problem:
         notes.append(problem)
     else:
