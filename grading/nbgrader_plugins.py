@@ -43,7 +43,8 @@ from jinja2 import BytecodeCache
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import BaseConverter
-from nbgrader.api import BaseCell, Grade, GradeCell, TaskCell
+from nbgrader.api import BaseCell, Grade
+from sqlalchemy.orm import undefer
 from nbgrader.preprocessors import (CheckCellMetadata, GetGrades, NbGraderPreprocessor, OverwriteCells,
                                     SaveAutoGrades)
 from nbgrader.utils import capture_log, setenv, temp_attrs
@@ -218,7 +219,7 @@ class NotebookLookups:
         def query():
             submitted = self._gradebook.find_submission_notebook(notebook, assignment, student)
             return self._gradebook.db.query(Grade, BaseCell.name).join(BaseCell, BaseCell.id == Grade.cell_id) \
-                .filter(Grade.notebook_id == submitted.id)
+                .filter(Grade.notebook_id == submitted.id).options(undefer(Grade.max_score))  # (else one query each)
         found = self._by_name("grade", (notebook, assignment, student), query).get(grade_cell)
         return found if found is not None else self._gradebook.find_grade(grade_cell, notebook, assignment, student)
 
@@ -239,13 +240,14 @@ class NotebookLookups:
 
 
 class _CommitLater:
-    """A database session whose ``commit`` only flushes (its owner commits once, later)."""
+    """A database session whose ``commit`` does nothing: its owner commits once, later (and the session
+    flushes what changed before any query, as nbgrader's sessions do)."""
 
     def __init__(self, session):
         self._session = session
 
     def commit(self) -> None:
-        self._session.flush()
+        pass
 
     def __getattr__(self, name):
         return getattr(self._session, name)
