@@ -40,14 +40,14 @@ import nbformat
 from nbconvert.exporters import HTMLExporter, NotebookExporter, TemplateExporter
 from nbconvert.exporters.html import Highlight2HTML, WidgetsDataTypeFilter
 from jinja2 import BytecodeCache
-from nbgrader.nbgraderformat import MetadataValidator, ValidationError
+from nbgrader.api import BaseCell, Grade
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import BaseConverter
-from nbgrader.api import BaseCell, Grade
-from sqlalchemy.orm import undefer
+from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.preprocessors import (CheckCellMetadata, GetGrades, NbGraderPreprocessor, OverwriteCells,
                                     SaveAutoGrades)
 from nbgrader.utils import capture_log, setenv, temp_attrs
+from sqlalchemy.orm import undefer
 
 try:
     from jinja2 import pass_context as contextfilter
@@ -154,9 +154,9 @@ class AutogradeInOnePass(Autograde):
     The stock converter sanitizes a submitted notebook (``sanitize_preprocessors``), writes it to
     ``autograded/``, reads it back and runs ``autograde_preprocessors`` on it (where it would
     execute the notebook), then writes it again. Here both lists run in one export of the submitted
-    notebook: the notebook written, the gradebook and the files copied are the same (tests/test_feedback.py
-    compares the notebooks), at about half the reading, copying, validating and writing. Everything
-    else, the gradebook's records and the files copied, is ``Autograde``'s own.
+    notebook, at about half the reading, copying, validating and writing; everything else (the
+    gradebook's records, the files copied) is ``Autograde``'s own. The notebook written and the
+    grades stored are the stock converter's (tests/test_feedback.py compares them).
     """
 
     def _init_preprocessors(self) -> None:
@@ -188,8 +188,8 @@ class NotebookLookups:
     are the gradebook's own, in its session; a name not found is looked up the gradebook's way (and
     raises its ``MissingEntry``). Lives for one ``with`` block, as nbgrader's gradebooks do.
 
-    ``commit_at_exit``: the preprocessor's commits only flush, and the block commits once at its
-    end (nothing at all if it fails)."""
+    ``commit_at_exit``: the preprocessor's own commits do nothing (its session still flushes before
+    each query), and the block commits once at its end — nothing at all if it fails."""
 
     def __init__(self, gradebook, commit_at_exit: bool = False):
         self._gradebook, self._found, self._commit_at_exit = gradebook, {}, commit_at_exit
@@ -231,10 +231,10 @@ class NotebookLookups:
 
     def find_graded_cell(self, name: str, notebook: str, assignment: str):
         def query():
-            cells = self._gradebook.find_notebook(notebook, assignment).grade_cells
-            return [(cell, cell.name) for cell in cells] + [
-                (cell, cell.name) for cell in self._gradebook.find_notebook(notebook, assignment).task_cells
-                if not any(c.name == cell.name for c in cells)]  # nbgrader looks for a grade cell first
+            found = self._gradebook.find_notebook(notebook, assignment)
+            graded = {cell.name for cell in found.grade_cells}  # nbgrader looks for a grade cell first
+            return [(cell, cell.name) for cell in found.grade_cells] + [
+                (cell, cell.name) for cell in found.task_cells if cell.name not in graded]
         found = self._by_name("graded", (notebook, assignment), query).get(name)
         return found if found is not None else self._gradebook.find_graded_cell(name, notebook, assignment)
 
@@ -335,9 +335,8 @@ class OwnsWhatItReads:
 
 
 class AutogradeExporter(OwnsWhatItReads, NotebookExporter):
-    """nbconvert's notebook export for nbgrader's ``autograde`` (both of its passes), without the
-    copies :class:`OwnsWhatItReads` skips; the notebook written is the stock exporter's, byte for byte
-    (tests/test_feedback.py)."""
+    """nbconvert's notebook export for nbgrader's ``autograde``, without the copies :class:`OwnsWhatItReads`
+    skips; the notebook written is the stock exporter's, byte for byte (tests/test_feedback.py)."""
 
 
 class FeedbackExporter(OwnsWhatItReads, HTMLExporter):
