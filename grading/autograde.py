@@ -180,7 +180,7 @@ def _nbgrader_one(root: Path, chapter_id: str, student: str, verdict_dir: Path) 
     warnings.filterwarnings("ignore", message=".*not in session.*")
     try:
         autograding, feedback = _nbgrader_apis(root)
-        result = nbgrader_plugins.autograde(autograding, chapter_id, student)
+        result = nbgrader_plugins.autograde_in_one_pass(autograding, chapter_id, student)
         if result["success"]:
             result = feedback.generate_feedback(chapter_id, student, force=True)
         return "" if result["success"] else (result.get("error") or result.get("log") or "failed")[-1500:]

@@ -148,6 +148,7 @@ RAISES = "raises-exception"  # JupyterLab's Run All and nbclient run on past an 
 
 
 def graded_code_cells(notebook) -> list:
+    """The graded code cells of an ``nbformat`` notebook."""
     return [c for c in notebook.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
 
 

@@ -106,28 +106,28 @@ def read_modules(chapter: chapters.Chapter, folder: Path) -> dict[str, tuple[str
 
 
 @functools.lru_cache(maxsize=4)
-def _released(path: Path, modified: int) -> tuple[nbformat.NotebookNode, frozenset]:
-    """The released notebook and its graded cells' ids, read once per class (``modified`` keys a new release).
-    Shared by every submission: only ever written out, never changed."""
+def _graded_ids(path: Path, modified: int) -> frozenset:
+    """The released notebook's graded cells' ids, read once per class (``modified`` keys a new release)."""
     released = nbformat.read(path, as_version=4)
-    return released, frozenset(c.metadata.nbgrader.grade_id for c in released.cells if "nbgrader" in c.metadata)
+    return frozenset(c.metadata.nbgrader.grade_id for c in released.cells if "nbgrader" in c.metadata)
 
 
 def _notebook(chapter: chapters.Chapter, folder: Path, release: Path) -> tuple[str, str]:
     """The submitted notebook's text (normalised if a cell had to change) — or the released one's and why
     it was used instead."""
     name = f"{chapter.id}.ipynb"
-    released, graded_ids = _released(release / name, (release / name).stat().st_mtime_ns)
+    released = release / name
+    graded_ids = _graded_ids(released, released.stat().st_mtime_ns)
     try:
         text, invalid = read_file(folder, name, NOTEBOOK_LIMIT).decode("utf-8"), {}
         notebook = nbformat.reads(text, as_version=4, capture_validation_error=invalid)
         if invalid:
             raise invalid["ValidationError"]
     except Unreadable as error:
-        return nbformat.writes(released), f"{error}: the released notebook was graded instead (your work is in dlmath/)"
+        return released.read_text(encoding="utf-8"), f"{error}: the released notebook was graded instead (your work is in dlmath/)"
     except Exception as error:
-        return nbformat.writes(released), (f"{name} is not a valid notebook ({type(error).__name__}); the released "
-                                           "notebook was graded instead (your work is in dlmath/)")
+        return released.read_text(encoding="utf-8"), (f"{name} is not a valid notebook ({type(error).__name__}); the "
+                                                      "released notebook was graded instead (your work is in dlmath/)")
     # nbgrader metadata on a cell the release doesn't have (a forged test cell) is dropped;
     # nbgrader itself restores edited, re-typed or deleted test cells from the gradebook
     forged = [cell for cell in notebook.cells if "nbgrader" in cell.get("metadata", {})

@@ -114,7 +114,7 @@ class Plan:
     needs: dict[str, frozenset[str]]   # function → the reference functions it is graded with (closure)
     edition: Path                      # folder holding the chapter's student edition of dlmath
     given: dict[str, dict[str, str]]   # function → {module: source with what it builds on solved}
-    given_compiled: dict[str, dict[str, bytes]]  # the same, compiled (marshal): children skip compiling it
+    given_compiled: dict[str, dict[str, bytes]]  # the same, compiled (marshal): what children receive
     inputs: dict = field(default_factory=dict)  # function → its encoded inputs (made once, see _encode_inputs)
 
 
@@ -560,7 +560,7 @@ def _grade(plan: Plan, session: Session, sources: dict[str, str]) -> dict[str, l
         payload, where = _appended(inputs, compiled, plan.given_compiled[name])
         request = {"op": "grade", "function": name, "arrays": index, "module_of": module_of, "graded": graded,
                    "modules": {m: by_module[m] for m in usable}, "sources": usable, "compiled": where[0],
-                   "builds_on": sorted(plan.needs[name]), "given": plan.given[name], "given_compiled": where[1],
+                   "builds_on": sorted(plan.needs[name]), "given": where[1],
                    "driver": spec.driver, "cases": cases}
         done = ask(request, payload, SECONDS_PER_FUNCTION)
         if isinstance(done, str):

@@ -21,7 +21,7 @@ gradebook, feedback, formgrader and export, but the checking is the sandboxed ju
   copies of a notebook that nothing else holds (:class:`OwnsWhatItReads`).
 * :class:`AutogradeInOnePass` is nbgrader's ``Autograde`` converter with its two passes over
   each notebook (sanitize, write, read back, grade, write) made one; the pipeline runs it through
-  :func:`autograde` (nbgrader's API method, with this converter).
+  :func:`autograde_in_one_pass` (nbgrader's API method, with this converter).
 * :func:`refuse_unless_pipeline` is the ``pre_convert_hook`` of ``Autograde``: an autograde
   not started by ``python -m grading autograde`` (``nbgrader autograde`` typed in ``course/``,
   formgrader's Autograde button) stops with a message naming the command that grades safely.
@@ -160,9 +160,13 @@ class AutogradeInOnePass(Autograde):
     """
 
     def _init_preprocessors(self) -> None:
+        """Both lists in order; a preprocessor in both (the metadata check) runs once, at its later place:
+        the earlier run only checked the notebook nbgrader wrote between its two passes."""
+        both = [*self.sanitize_preprocessors, *self.autograde_preprocessors]
         self.exporter._preprocessors = []
-        for preprocessor in [*self.sanitize_preprocessors, *self.autograde_preprocessors]:
-            self.exporter.register_preprocessor(preprocessor)
+        for i, preprocessor in enumerate(both):
+            if preprocessor not in both[i + 1:]:
+                self.exporter.register_preprocessor(preprocessor)
 
     def convert_single_notebook(self, notebook_filename: str) -> None:
         self._sanitizing = True  # (read from the submitted directory, written to autograded/)
@@ -171,7 +175,7 @@ class AutogradeInOnePass(Autograde):
             BaseConverter.convert_single_notebook(self, notebook_filename)
 
 
-def autograde(api, assignment_id: str, student_id: str) -> dict:
+def autograde_in_one_pass(api, assignment_id: str, student_id: str) -> dict:
     """``api.autograde(assignment_id, student_id, force=True, create=True)`` (nbgrader's ``NbGraderAPI``,
     whose method always uses the stock converter), with :class:`AutogradeInOnePass`."""
     with temp_attrs(api.coursedir, assignment_id=assignment_id, student_id=student_id):

@@ -12,12 +12,12 @@ own process.
 imports NumPy and the student edition and then never runs a line a student wrote, nor holds any
 reference code. For each request it forks a *child*, which becomes a user of its own (when the
 grader is root), limits itself, joins a keyring of its own, and only then executes the
-submission's modules (sent as text) and, for a ``grade`` request, the reference code of
-exactly what the graded function builds on (``given``). Both also come compiled (``marshal``),
-which spares each child compiling them again: the learner's modules as the ``load`` child
-compiled them before running them (it sends the code back with its reply; the judge only
-passes it on, never loads it), the given code as the judge compiled it. A child that cannot
-use a compiled module compiles its text. The child writes its reply and exits;
+submission's modules and, for a ``grade`` request, the reference code of exactly what the
+graded function builds on (``given``). Code comes compiled (``marshal``), which spares each
+child compiling it again: the given code as the judge compiled it, the learner's modules as the
+``load`` child compiled them before running them (it sends the code back with its reply; the
+judge only passes it on, never loads it). The learner's modules also come as text, which a
+child compiles if it cannot use their code. The child writes its reply and exits;
 the parent then kills every other process of the sandbox (whatever the child left running)
 and deletes whatever it left behind — files in ``/tmp``, System V shared memory, semaphores
 and message queues, keys — before it tells the judge it is ready again. So nothing passes
@@ -319,10 +319,11 @@ class Runner:
         reference (what it builds on) or the stub (everything else); return the callable."""
         target, module_of = request["function"], request["module_of"]
         self.given = {}  # the judge sends all the reference code this function may use, every time
-        for module, source in request["given"].items():
-            code = _compiled(request.get("given_compiled", {}).get(module), payload)
-            self.given[module] = _exec_module(f"dlmath.{module}", source if code is None else code,
-                                              f"<given dlmath/{module}.py>")
+        for module, entry in request["given"].items():  # module → [offset, size] of its code in the payload
+            code = _compiled(entry, payload)
+            if code is None:  # (the judge compiled it with this very interpreter: never the learner's doing)
+                raise RuntimeError(f"the given code of dlmath/{module}.py could not be read")
+            self.given[module] = _exec_module(f"dlmath.{module}", code, f"<given dlmath/{module}.py>")
         wired = None
         for module, learner in self.learner.items():
             graded = [g for g in request["graded"] if module_of[g] == module]
